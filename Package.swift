@@ -1,0 +1,46 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "Throughcare",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "throughcare", targets: ["throughcare"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // System libraries from Debian: libpq-dev, zlib1g-dev, libssl-dev.
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+
+        .target(name: "ThroughcareCore"),
+        .target(name: "PostgresClient", dependencies: ["CLibPQ"]),
+        .target(name: "LocalPostgres"),
+        .target(name: "ExtractGenerator", dependencies: ["ThroughcareCore"]),
+        .target(name: "Ingest", dependencies: ["ThroughcareCore", "PostgresClient", "CZlib", "CCrypto"]),
+        .target(name: "Transform", dependencies: ["ThroughcareCore", "PostgresClient"]),
+        .target(name: "Aggregate", dependencies: ["ThroughcareCore", "PostgresClient"]),
+        .target(name: "Export", dependencies: ["ThroughcareCore", "PostgresClient"]),
+        .executableTarget(
+            name: "throughcare",
+            dependencies: [
+                "ThroughcareCore", "PostgresClient", "LocalPostgres", "ExtractGenerator",
+                "Ingest", "Transform", "Aggregate", "Export",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        .target(name: "TestSupport", dependencies: ["PostgresClient", "LocalPostgres", "ThroughcareCore"], path: "Tests/TestSupport"),
+        .testTarget(name: "PostgresClientTests", dependencies: ["PostgresClient", "TestSupport"]),
+        .testTarget(name: "LocalPostgresTests", dependencies: ["LocalPostgres", "PostgresClient", "TestSupport"]),
+        .testTarget(name: "ExtractGeneratorTests", dependencies: ["ExtractGenerator", "Ingest", "TestSupport"]),
+        // Fixtures are read from the checkout (see TestSupport.repositoryRoot), not bundled.
+        .testTarget(name: "IngestTests", dependencies: ["Ingest", "PostgresClient", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "TransformTests", dependencies: ["Ingest", "Transform", "PostgresClient", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "AggregateTests", dependencies: ["Ingest", "Transform", "Aggregate", "PostgresClient", "TestSupport"], exclude: ["Fixtures"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

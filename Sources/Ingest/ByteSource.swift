@@ -1,0 +1,114 @@
+// Ingest: streams contract files (CSV, optionally gzip) into staging through COPY, validating
+// every rule of shared/spec/data-contract.md on the way and keeping every refused row in
+// ingest.rejects. It owns the ingest and staging schemas and never touches core or metrics.
+
+import CZlib
+import Foundation
+
+/// A forward-only stream of a file's decoded bytes.
+protocol ByteSource: AnyObject {
+    /// Fills `buffer` from the start; returns 0 at the end of the data.
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int
+    /// Bytes of the stored file consumed so far (compressed bytes for gzip), for progress.
+    var storedBytesRead: Int { get }
+}
+
+/// Reads a plain file with read(2): no memory mapping, so memory stays flat for any size.
+final class PlainFileSource: ByteSource {
+    private let descriptor: Int32
+    private(set) var storedBytesRead = 0
+
+    init(path: String) throws {
+        descriptor = open(path, O_RDONLY)
+        guard descriptor >= 0 else {
+            throw IngestFileError(file: (path as NSString).lastPathComponent, line: nil, message: "cannot open: \(String(cString: strerror(errno)))")
+        }
+    }
+
+    deinit { close(descriptor) }
+
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        while true {
+            let count = Foundation.read(descriptor, buffer.baseAddress, buffer.count)
+            if count >= 0 {
+                storedBytesRead += count
+                return count
+            }
+            if errno == EINTR { continue }
+            throw IngestFileError(file: "", line: nil, message: "read failed: \(String(cString: strerror(errno)))")
+        }
+    }
+}
+
+/// Inflates a gzip file (one or more members) as it is read.
+final class GzipFileSource: ByteSource {
+    private let file: PlainFileSource
+    private var stream = z_stream()
+    private var input: UnsafeMutableRawBufferPointer
+    private var finished = false
+    private var sawEndOfMember = false
+    var storedBytesRead: Int { file.storedBytesRead }
+
+    init(path: String) throws {
+        file = try PlainFileSource(path: path)
+        input = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
+        // 15 + 32: accept a gzip (or zlib) header, detected automatically.
+        let status = inflateInit2_(&stream, 15 + 32, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size))
+        guard status == Z_OK else {
+            input.deallocate()
+            throw IngestFileError(file: (path as NSString).lastPathComponent, line: nil, message: "cannot start gzip decoder (zlib status \(status))")
+        }
+    }
+
+    deinit {
+        inflateEnd(&stream)
+        input.deallocate()
+    }
+
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        if finished { return 0 }
+        stream.next_out = buffer.baseAddress!.assumingMemoryBound(to: Bytef.self)
+        stream.avail_out = uInt(buffer.count)
+        while stream.avail_out > 0 {
+            if stream.avail_in == 0 {
+                let count = try file.read(into: input)
+                if count == 0 {
+                    // Input ended: fine only right after a complete member.
+                    if !sawEndOfMember {
+                        throw IngestFileError(file: "", line: nil, message: "the gzip stream is truncated (the file ends before the compressed data does)")
+                    }
+                    finished = true
+                    break
+                }
+                stream.next_in = input.baseAddress!.assumingMemoryBound(to: Bytef.self)
+                stream.avail_in = uInt(count)
+            }
+            sawEndOfMember = false
+            let status = inflate(&stream, Z_NO_FLUSH)
+            switch status {
+            case Z_OK, Z_BUF_ERROR:
+                continue
+            case Z_STREAM_END:
+                // Concatenated gzip members are legal: reset and keep going.
+                sawEndOfMember = true
+                inflateReset(&stream)
+            default:
+                let message = stream.msg.map { String(cString: $0) } ?? "zlib status \(status)"
+                throw IngestFileError(file: "", line: nil, message: "the gzip data is corrupt: \(message)")
+            }
+        }
+        return buffer.count - Int(stream.avail_out)
+    }
+}
+
+/// A file that cannot be read as the contract's CSV at all: the whole file fails.
+public struct IngestFileError: Error, CustomStringConvertible, Sendable {
+    public var file: String
+    public var line: Int?
+    public var message: String
+
+    public var description: String {
+        if let line { return "\(file), line \(line): \(message)" }
+        return file.isEmpty ? message : "\(file): \(message)"
+    }
+}

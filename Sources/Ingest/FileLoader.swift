@@ -1,0 +1,180 @@
+import Foundation
+import PostgresClient
+import ThroughcareCore
+
+/// Loads one contract file in one transaction: header checks, streaming validation and COPY,
+/// duplicate keys (first occurrence wins), the reject-rate guard, the full/incremental merge,
+/// the rejects and the file's ledger row. If anything fails, the transaction rolls back and the
+/// database is as it was before the file.
+struct FileLoader {
+    let connection: PostgresConnection
+    let batchID: Int64
+    let options: IngestOptions
+    let progress: IngestProgress?
+
+    /// Rejected-row count that makes the whole file fail.
+    struct TooManyRejects: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    func load(_ file: ExtractFile, sha256: String) throws -> FileReport {
+        let started = Date()
+        let schema = EntitySchema.forEntity(file.entity)
+        var report = FileReport(file: file.name, status: .loaded, bytes: file.bytes)
+        let source = try file.openSource()
+        let reader = CSVRecordReader(source: source)
+        let header: [String]
+        do {
+            try reader.skipByteOrderMark()
+            guard try reader.next() else {
+                throw IngestFileError(file: file.name, line: 1, message: "the file is empty: expected a header row naming the columns")
+            }
+            header = try readHeader(reader, schema: schema, file: file.name, warnings: &report.warnings)
+        } catch var error as IngestFileError {
+            error.file = file.name
+            throw error
+        }
+        let references = try ReferenceIndex.load(for: file.entity, batchID: batchID, connection: connection)
+        let validator = RowValidator(schema: schema, header: header, references: references, batchID: batchID)
+        let spool = try RejectSpool(batchID: batchID, file: file.name)
+        let columnList = (schema.columns.map(\.name) + ["batch_id", "line_number"]).map(quoteIdentifier).joined(separator: ", ")
+        let target = options.mode == .full ? schema.stagingTable : "pg_temp.incoming"
+
+        try connection.transaction {
+            // Offset-less timestamps are Europe/London local time (the contract).
+            try connection.execute(script: "set local timezone = 'Europe/London'; set local work_mem = '256MB'")
+            if options.mode == .full {
+                try connection.execute(script: "truncate \(schema.stagingTable)")
+            } else {
+                try connection.execute(script: "create temporary table incoming (like \(schema.stagingTable)) on commit drop")
+            }
+            var rowsRead = 0
+            do {
+                try connection.copyIn("copy \(target) (\(columnList)) from stdin") { stream in
+                    while try reader.next() {
+                        rowsRead += 1
+                        if let rejection = validator.validate(reader) {
+                            try spool.add(line: reader.lineNumber, column: rejection.column, key: validator.keyValue(reader: reader),
+                                          reason: rejection.reason, raw: reader.rawRecord)
+                        } else {
+                            try stream.withBuffer { $0.append(contentsOf: validator.copyLine) }
+                        }
+                        if rowsRead & 0x3FFF == 0 {
+                            progress?.fileProgress(rows: rowsRead, storedBytes: source.storedBytesRead)
+                        }
+                    }
+                }
+            } catch var error as IngestFileError {
+                error.file = file.name
+                throw error
+            }
+            progress?.fileProgress(rows: rowsRead, storedBytes: source.storedBytesRead)
+            report.rowsRead = rowsRead
+
+            try rejectDuplicates(in: target, schema: schema, file: file, spool: spool)
+
+            report.rowsRejected = spool.count
+            report.rowsLoaded = rowsRead - spool.count
+            if rowsRead > 0, Double(spool.count) / Double(rowsRead) > options.maxRejectRate {
+                let share = Double(spool.count) / Double(rowsRead) * 100
+                let reasons = try spool.sampleReasons(limit: 3).joined(separator: "; ")
+                throw TooManyRejects(description: "\(spool.count) of \(rowsRead) rows rejected (\(String(format: "%.1f", share))%), more than max_reject_rate \(String(format: "%g", options.maxRejectRate * 100))%: this looks like a wrong file, so none of it was loaded. First reasons: \(reasons)")
+            }
+
+            if options.mode == .incremental {
+                let keyMatch = schema.keyColumns.map { "s.\(quoteIdentifier($0)) = i.\(quoteIdentifier($0))" }.joined(separator: " and ")
+                try connection.execute(script: """
+                    delete from \(schema.stagingTable) s using pg_temp.incoming i where \(keyMatch);
+                    insert into \(schema.stagingTable) (\(columnList)) select \(columnList) from pg_temp.incoming;
+                    """)
+            }
+
+            if spool.count > 0 {
+                try connection.copyIn("copy ingest.rejects (batch_id, file, line_number, column_name, key_value, reason, raw_line) from stdin") { stream in
+                    try spool.replay { try stream.write($0) }
+                }
+            }
+            report.seconds = Date().timeIntervalSince(started)
+            try connection.query("""
+                insert into ingest.batch_files (batch_id, file, entity, sha256, bytes, status, rows_read, rows_loaded, rows_rejected, seconds, message)
+                values (\(batchID), \(file.name), \(file.entity.rawValue), \(sha256), \(file.bytes), 'loaded',
+                        \(report.rowsRead), \(report.rowsLoaded), \(report.rowsRejected), \(report.seconds),
+                        \(report.warnings.isEmpty ? nil : report.warnings.joined(separator: "; ")))
+                """)
+            try connection.execute(script: "analyze \(schema.stagingTable)")
+        }
+        report.seconds = Date().timeIntervalSince(started)
+        return report
+    }
+
+    /// Header names are matched trimmed and in any case. A missing column fails the file (an
+    /// optional column may be absent: its values are empty); unknown columns only warn.
+    private func readHeader(_ reader: CSVRecordReader, schema: EntitySchema, file: String, warnings: inout [String]) throws -> [String] {
+        if let problem = FieldValidation.encodingProblem(reader.rawRecord) {
+            throw IngestFileError(file: file, line: 1, message: "header: \(problem)")
+        }
+        let names = (0..<reader.fields.count).map {
+            String(decoding: FieldValidation.trimmed(reader.field($0)), as: UTF8.self).lowercased()
+        }
+        var seen = Set<String>()
+        for name in names where !seen.insert(name).inserted {
+            throw IngestFileError(file: file, line: 1, message: "the header names column \"\(name)\" twice")
+        }
+        let missing = schema.columns.filter { $0.required && !seen.contains($0.name) }.map(\.name)
+        if !missing.isEmpty {
+            throw IngestFileError(file: file, line: 1, message: "missing required column\(missing.count > 1 ? "s" : "") \(missing.joined(separator: ", ")) in the header (found: \(names.joined(separator: ", ")))")
+        }
+        let absentOptional = schema.columns.filter { !$0.required && !seen.contains($0.name) }.map(\.name)
+        if !absentOptional.isEmpty {
+            warnings.append("optional column\(absentOptional.count > 1 ? "s" : "") \(absentOptional.joined(separator: ", ")) absent: treated as empty")
+        }
+        let known = Set(schema.columns.map(\.name))
+        let extra = names.filter { !known.contains($0) }
+        if !extra.isEmpty {
+            warnings.append("unknown column\(extra.count > 1 ? "s" : "") \(extra.joined(separator: ", ")) ignored")
+        }
+        return names
+    }
+
+    /// A key seen twice in the file: the first occurrence stays, later ones become rejects.
+    /// Done in SQL after COPY so memory does not grow with the file (a hash aggregate finds
+    /// the few duplicated keys; only their rows are ranked).
+    private func rejectDuplicates(in table: String, schema: EntitySchema, file: ExtractFile, spool: RejectSpool) throws {
+        let keys = schema.keyColumns.map(quoteIdentifier).joined(separator: ", ")
+        let keyText = schema.keyColumns.map { "t.\(quoteIdentifier($0))::text" }.joined(separator: " || '|' || ")
+        let removed = try connection.query(SQLQuery("""
+            with duplicated as (
+                select \(keys) from \(table) group by \(keys) having count(*) > 1
+            ),
+            ranked as (
+                select t.ctid as row_position, t.line_number,
+                       min(t.line_number) over (partition by \(schema.keyColumns.map { "t.\(quoteIdentifier($0))" }.joined(separator: ", "))) as first_line,
+                       \(keyText) as key_value
+                from \(table) t
+                where (\(schema.keyColumns.map { "t.\(quoteIdentifier($0))" }.joined(separator: ", "))) in (select * from duplicated)
+            )
+            delete from \(table) t
+            using ranked r
+            where t.ctid = r.row_position and r.line_number > r.first_line
+            returning r.line_number, r.first_line, r.key_value
+            """)).rows
+        guard !removed.isEmpty else { return }
+        var wanted: [Int: (first: Int, key: String)] = [:]
+        for row in removed {
+            wanted[Int(row[0]!)!] = (Int(row[1]!)!, row[2]!)
+        }
+        // Re-read the file for the raw text of the refused lines (duplicates are rare).
+        let reader = CSVRecordReader(source: try file.openSource())
+        try reader.skipByteOrderMark()
+        var remaining = wanted.count
+        while remaining > 0, try reader.next() {
+            guard let duplicate = wanted[reader.lineNumber] else { continue }
+            let keyNames = schema.keyColumns.joined(separator: ", ")
+            try spool.add(line: reader.lineNumber, column: schema.keyColumns.count == 1 ? schema.keyColumns[0] : nil,
+                          key: duplicate.key,
+                          reason: "duplicate \(keyNames) \(duplicate.key.replacingOccurrences(of: "|", with: ", ")): first seen at line \(duplicate.first), which was kept",
+                          raw: reader.rawRecord)
+            remaining -= 1
+        }
+    }
+}

@@ -1,0 +1,105 @@
+import Foundation
+import PostgresClient
+import ThroughcareCore
+
+/// Runs one ingest batch over an extract directory: files in reference order, each in its own
+/// transaction, unchanged files skipped by hash, dependants of a failed file skipped.
+public final class IngestRunner {
+    let connection: PostgresConnection
+    let options: IngestOptions
+    weak var progress: IngestProgress?
+
+    public init(connection: PostgresConnection, options: IngestOptions = IngestOptions(), progress: IngestProgress? = nil) {
+        self.connection = connection
+        self.options = options
+        self.progress = progress
+    }
+
+    /// Creates the ingest and staging schemas (idempotent).
+    public static func prepareSchema(_ connection: PostgresConnection) throws {
+        try connection.runScripts(try ProjectResources.sqlFiles(in: ["000_ingest", "010_staging"]))
+    }
+
+    public func run(directory: String) throws -> IngestReport {
+        try Self.prepareSchema(connection)
+        let discovered = try ExtractFile.discover(in: directory)
+        // One ingest at a time: a batch still 'running' afterwards belongs to a process that died.
+        try connection.query("select pg_advisory_lock(hashtext('throughcare.ingest'))")
+        defer { _ = try? connection.query("select pg_advisory_unlock(hashtext('throughcare.ingest'))") }
+        try connection.query("""
+            update ingest.batches set status = 'failed', finished_at = coalesce(finished_at, now())
+            where status = 'running'
+            """)
+        let batchID = try connection.query("""
+            insert into ingest.batches (mode, extract_dir, throughcare_version)
+            values (\(options.mode.rawValue), \(directory), \(ThroughcareVersion.current)) returning batch_id
+            """).scalar(Int64.self)
+
+        var reports: [FileReport] = []
+        var failed: [ContractEntity: String] = [:]
+        var warnings: [String] = []
+        if !discovered.unknown.isEmpty {
+            warnings.append("files not in the contract ignored: \(discovered.unknown.joined(separator: ", "))")
+        }
+        for (entity, message) in discovered.conflicts.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
+            failed[entity] = entity.csvFileName
+            let report = FileReport(file: entity.csvFileName, status: .failed, message: message)
+            try record(report, entity: entity, batchID: batchID, sha256: nil)
+            reports.append(report)
+            progress?.fileFinished(report)
+        }
+        let loader = FileLoader(connection: connection, batchID: batchID, options: options, progress: progress)
+        for file in discovered.files {
+            if let blocker = file.entity.references.first(where: { failed[$0] != nil }) {
+                failed[file.entity] = file.name
+                let report = FileReport(file: file.name, status: .skippedDependency, bytes: file.bytes,
+                                        message: "skipped: \(failed[blocker]!) failed in this batch, so its rows could not be checked against it")
+                try record(report, entity: file.entity, batchID: batchID, sha256: nil)
+                reports.append(report)
+                progress?.fileFinished(report)
+                continue
+            }
+            progress?.fileStarted(file.name, bytes: file.bytes)
+            let sha256 = try FileDigest.sha256(path: file.path)
+            let alreadyLoaded = try connection.query("""
+                select f.batch_id from ingest.batch_files f
+                where f.sha256 = \(sha256) and f.entity = \(file.entity.rawValue) and f.status = 'loaded'
+                  and f.batch_id = (select max(g.batch_id) from ingest.batch_files g
+                                    where g.entity = \(file.entity.rawValue) and g.status = 'loaded')
+                """).rows.first
+            if let previous = alreadyLoaded {
+                let report = FileReport(file: file.name, status: .skippedUnchanged, bytes: file.bytes,
+                                        message: "unchanged since batch \(previous[0]!) (same sha256): nothing to do")
+                try record(report, entity: file.entity, batchID: batchID, sha256: sha256)
+                reports.append(report)
+                progress?.fileFinished(report)
+                continue
+            }
+            do {
+                let report = try loader.load(file, sha256: sha256)
+                reports.append(report)
+                progress?.fileFinished(report)
+            } catch {
+                failed[file.entity] = file.name
+                var report = FileReport(file: file.name, status: .failed, bytes: file.bytes, message: "\(error)")
+                if let fileError = error as? IngestFileError { report.message = fileError.description }
+                try record(report, entity: file.entity, batchID: batchID, sha256: sha256)
+                reports.append(report)
+                progress?.fileFinished(report)
+            }
+        }
+        let anyLoaded = reports.contains { $0.status == .loaded || $0.status == .skippedUnchanged }
+        let status = failed.isEmpty ? "succeeded" : (anyLoaded ? "partial" : "failed")
+        try connection.query("update ingest.batches set status = \(status), finished_at = now() where batch_id = \(batchID)")
+        return IngestReport(batchID: batchID, files: reports, warnings: warnings)
+    }
+
+    /// Ledger row for a file that did not load (the loaded ones write theirs inside their transaction).
+    private func record(_ report: FileReport, entity: ContractEntity, batchID: Int64, sha256: String?) throws {
+        try connection.query("""
+            insert into ingest.batch_files (batch_id, file, entity, sha256, bytes, status, message)
+            values (\(batchID), \(report.file), \(entity.rawValue), \(sha256), \(report.bytes), \(report.status.rawValue), \(report.message))
+            on conflict (batch_id, file) do update set status = excluded.status, message = excluded.message
+            """)
+    }
+}

@@ -1,0 +1,59 @@
+/// How a load treats rows already in staging.
+public enum IngestMode: String, Sendable {
+    /// The extract is the whole truth: after a file loads, rows of that entity absent from it are gone.
+    case full
+    /// Monthly top-ups: rows are upserted by key and nothing is deleted.
+    case incremental
+}
+
+public struct IngestOptions: Sendable {
+    public var mode: IngestMode
+    /// A file with a larger share of rejected rows is refused whole (default 5%).
+    public var maxRejectRate: Double
+
+    public init(mode: IngestMode = .full, maxRejectRate: Double = 0.05) {
+        self.mode = mode
+        self.maxRejectRate = maxRejectRate
+    }
+}
+
+/// What became of one file.
+public struct FileReport: Sendable {
+    public enum Status: String, Sendable {
+        case loaded
+        case skippedUnchanged = "skipped_unchanged"
+        case skippedDependency = "skipped_dependency"
+        case failed
+    }
+
+    public var file: String
+    public var status: Status
+    public var rowsRead = 0
+    public var rowsLoaded = 0
+    public var rowsRejected = 0
+    public var bytes = 0
+    public var seconds = 0.0
+    public var message: String?
+    public var warnings: [String] = []
+
+    public var megabytesPerSecond: Double {
+        seconds > 0 ? Double(bytes) / 1_048_576 / seconds : 0
+    }
+}
+
+public struct IngestReport: Sendable {
+    public var batchID: Int64
+    public var files: [FileReport]
+    public var warnings: [String]
+
+    public var anyFailed: Bool {
+        files.contains { $0.status == .failed || $0.status == .skippedDependency }
+    }
+}
+
+/// Receives progress while a file streams in; the CLI draws it on a terminal.
+public protocol IngestProgress: AnyObject {
+    func fileStarted(_ file: String, bytes: Int)
+    func fileProgress(rows: Int, storedBytes: Int)
+    func fileFinished(_ report: FileReport)
+}

@@ -1,0 +1,39 @@
+import Foundation
+
+/// Runs a program to completion with posix_spawn and waitpid. Foundation's Process reaps its
+/// children from a run-loop source, which never fires inside some hosts (XCTest on Linux), and
+/// `pg_ctl start` leaves a daemon holding the inherited output: a file, never a pipe, avoids both.
+enum ChildProcess {
+    static func run(_ argv: [String], environment: [String: String], outputPath: String) throws -> Int32 {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+
+        // Start in "/": our working directory may be one `postgres` cannot enter (/root is 0700).
+        let command = ["/bin/sh", "-c", "cd / && exec \"$0\" \"$@\""] + argv
+        let arguments: [UnsafeMutablePointer<CChar>?] = command.map { strdup($0) } + [nil]
+        let variables: [UnsafeMutablePointer<CChar>?] = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer {
+            arguments.forEach { free($0) }
+            variables.forEach { free($0) }
+        }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, command[0], &actions, nil, arguments, variables)
+        guard spawned == 0 else {
+            throw LocalPostgresError.commandFailed(command: argv.joined(separator: " "), status: spawned,
+                                                   output: "could not start: \(String(cString: strerror(spawned)))")
+        }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 {
+            guard errno == EINTR else {
+                throw LocalPostgresError.commandFailed(command: argv.joined(separator: " "), status: errno, output: "waitpid failed")
+            }
+        }
+        // WIFEXITED / WEXITSTATUS are macros Swift cannot import.
+        if status & 0x7F == 0 { return (status >> 8) & 0xFF }
+        return 128 + (status & 0x7F)
+    }
+}

@@ -1,0 +1,188 @@
+import Foundation
+import CLibPQ
+
+/// One libpq connection. Not Sendable: keep it owned by one task, open one per task.
+public final class PostgresConnection {
+    let handle: OpaquePointer
+    private let noticeSink: NoticeSink
+
+    /// Opens a connection from a URL (`postgresql://user@host:port/db`) or a conninfo string.
+    /// Server NOTICEs are collected in `notices` rather than printed to stderr.
+    public init(_ conninfo: String) throws {
+        guard let handle = PQconnectdb(conninfo) else {
+            throw PostgresError(kind: .connection, message: "libpq could not allocate a connection")
+        }
+        guard PQstatus(handle) == CONNECTION_OK else {
+            let message = String(cString: PQerrorMessage(handle)).trimmingTrailingNewlines()
+            PQfinish(handle)
+            throw PostgresError(kind: .connection, message: "cannot connect to PostgreSQL: \(message)")
+        }
+        self.handle = handle
+        self.noticeSink = NoticeSink()
+        PQsetNoticeProcessor(handle, { context, message in
+            guard let context, let message else { return }
+            Unmanaged<NoticeSink>.fromOpaque(context).takeUnretainedValue()
+                .messages.append(String(cString: message).trimmingTrailingNewlines())
+        }, Unmanaged.passUnretained(noticeSink).toOpaque())
+    }
+
+    deinit {
+        PQfinish(handle)
+    }
+
+    /// Server notices received since the last call (e.g. "table does not exist, skipping").
+    public func drainNotices() -> [String] {
+        defer { noticeSink.messages.removeAll() }
+        return noticeSink.messages
+    }
+
+    /// Runs one statement with bound parameters and returns its rows.
+    @discardableResult
+    public func query(_ query: SQLQuery) throws -> QueryResult {
+        let result = withCStringArray(query.parameters) { values in
+            PQexecParams(handle, query.text, Int32(query.parameters.count), nil, values, nil, nil, 0)
+        }
+        return try consume(result, query: query.text)
+    }
+
+    /// Runs a script of statements that carries no values (the project's sql/ files).
+    /// Values a script needs come from tables written with `query` and bound parameters.
+    public func execute(script: String) throws {
+        let result = PQexec(handle, script)
+        _ = try consume(result, query: script)
+    }
+
+    /// Runs `body` in a transaction: committed when it returns, rolled back when it throws.
+    public func transaction<T>(_ body: () throws -> T) throws -> T {
+        try execute(script: "begin")
+        do {
+            let value = try body()
+            try execute(script: "commit")
+            return value
+        } catch {
+            _ = PQexec(handle, "rollback").map { PQclear($0) }
+            throw error
+        }
+    }
+
+    /// True while a transaction is open (or failed and awaiting rollback).
+    public var inTransaction: Bool {
+        PQtransactionStatus(handle) != PQTRANS_IDLE
+    }
+
+    /// The server's process id, e.g. to cancel or terminate this session from another one.
+    public var backendPID: Int32 { PQbackendPID(handle) }
+
+    func consume(_ result: OpaquePointer?, query: String) throws -> QueryResult {
+        guard let result else {
+            throw PostgresError(kind: .connection, message: String(cString: PQerrorMessage(handle)).trimmingTrailingNewlines(), query: query)
+        }
+        defer { PQclear(result) }
+        switch PQresultStatus(result) {
+        case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY:
+            return Self.decodeRows(result)
+        default:
+            throw Self.error(from: result, query: query)
+        }
+    }
+
+    static func decodeRows(_ result: OpaquePointer) -> QueryResult {
+        let columnCount = Int(PQnfields(result))
+        let rowCount = Int(PQntuples(result))
+        var columns: [String] = []
+        var columnIndex: [String: Int] = [:]
+        for column in 0..<columnCount {
+            let name = String(cString: PQfname(result, Int32(column)))
+            columns.append(name)
+            if columnIndex[name] == nil { columnIndex[name] = column }
+        }
+        var rows: [QueryResult.Row] = []
+        rows.reserveCapacity(rowCount)
+        for row in 0..<rowCount {
+            var values: [String?] = []
+            values.reserveCapacity(columnCount)
+            for column in 0..<columnCount {
+                if PQgetisnull(result, Int32(row), Int32(column)) == 1 {
+                    values.append(nil)
+                } else {
+                    values.append(String(cString: PQgetvalue(result, Int32(row), Int32(column))))
+                }
+            }
+            rows.append(QueryResult.Row(values: values, columnIndex: columnIndex))
+        }
+        let affected = Int(String(cString: PQcmdTuples(result))) ?? 0
+        return QueryResult(columns: columns, rows: rows, affectedRows: affected)
+    }
+
+    static func error(from result: OpaquePointer, query: String?) -> PostgresError {
+        func field(_ code: Int32) -> String? {
+            guard let value = PQresultErrorField(result, code) else { return nil }
+            return String(cString: value)
+        }
+        let primary = field(Int32(UInt8(ascii: "M")))
+            ?? String(cString: PQresultErrorMessage(result)).trimmingTrailingNewlines()
+        return PostgresError(
+            kind: .server,
+            sqlState: field(Int32(UInt8(ascii: "C"))),
+            message: primary,
+            detail: field(Int32(UInt8(ascii: "D"))),
+            hint: field(Int32(UInt8(ascii: "H"))),
+            query: query
+        )
+    }
+
+    var lastErrorMessage: String {
+        String(cString: PQerrorMessage(handle)).trimmingTrailingNewlines()
+    }
+}
+
+/// Collects server notices for one connection; touched only by the owning task.
+final class NoticeSink {
+    var messages: [String] = []
+}
+
+/// Calls `body` with a C array of NUL-terminated strings (NULL for nil) valid during the call.
+func withCStringArray<R>(_ strings: [String?], _ body: (UnsafePointer<UnsafePointer<CChar>?>?) -> R) -> R {
+    if strings.isEmpty { return body(nil) }
+    let pointers: [UnsafeMutablePointer<CChar>?] = strings.map { $0.map { strdup($0) } ?? nil }
+    defer { pointers.forEach { free($0) } }
+    return pointers.map { UnsafePointer($0) }.withUnsafeBufferPointer { body($0.baseAddress) }
+}
+
+extension String {
+    func trimmingTrailingNewlines() -> String {
+        var text = Substring(self)
+        while let last = text.last, last == "\n" || last == "\r" || last == " " { text.removeLast() }
+        return String(text)
+    }
+}
+
+/// Connection strings (URL or key=value) rewritten with libpq's own parser.
+public enum ConnectionString {
+    /// The same target with another database name.
+    public static func replacingDatabase(in conninfo: String, with database: String) throws -> String {
+        var errorMessage: UnsafeMutablePointer<CChar>?
+        guard let options = PQconninfoParse(conninfo, &errorMessage) else {
+            let message = errorMessage.map { String(cString: $0) } ?? "invalid connection string"
+            if let errorMessage { PQfreemem(errorMessage) }
+            throw PostgresError(kind: .connection, message: message)
+        }
+        defer { PQconninfoFree(options) }
+        var parts: [String] = []
+        var option = options
+        while let keyword = option.pointee.keyword {
+            let name = String(cString: keyword)
+            if name == "dbname" {
+                parts.append("dbname=\(quote(database))")
+            } else if let value = option.pointee.val {
+                parts.append("\(name)=\(quote(String(cString: value)))")
+            }
+            option += 1
+        }
+        return parts.joined(separator: " ")
+    }
+
+    static func quote(_ value: String) -> String {
+        "'" + value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "\\'") + "'"
+    }
+}

@@ -1,0 +1,60 @@
+/// The named thresholds of the metric definitions (shared/spec/metrics.md, "Parameters"), with
+/// the spec's defaults. Every run records the values it used; a pipeline or the command line
+/// may override any of them by name.
+public struct RunParameters: Sendable, Equatable {
+    /// Spec defaults, in the spec's order. Intervals are PostgreSQL interval literals.
+    public static let defaults: [(name: String, value: String)] = [
+        ("com_only_below", "10 months"),
+        ("handover_determinate", "8 months 14 days"),
+        ("handover_parole", "12 months"),
+        ("handover_indeterminate", "12 months"),
+        ("keywork_min_window_days", "28"),
+        ("keywork_max_gap_days", "14"),
+        ("pom_min_window_days", "42"),
+        ("pom_max_gap_days", "42"),
+        ("sentence_plan_min_days", "56"),
+        ("prerelease_window_days", "84"),
+        ("prerelease_min_contacts", "3"),
+        ("liaison_before_handover_days", "56"),
+        ("liaison_after_handover_days", "28"),
+        ("recall_window_days", "28"),
+        ("band_outstanding", "0.80"),
+        ("band_good", "0.65"),
+        ("band_requires_improvement", "0.50"),
+        ("min_publish_denominator", "10"),
+    ]
+
+    /// Parameters the transform stage uses (the OMiC handover rules).
+    public static let transformNames: Set<String> = ["com_only_below", "handover_determinate", "handover_parole", "handover_indeterminate"]
+
+    public private(set) var values: [String: String]
+    /// Explicit as-of date (YYYY-MM-DD); nil means the latest contact date in the data.
+    public var asOf: CivilDate?
+
+    public init(overrides: [String: String] = [:], asOf: CivilDate? = nil) throws {
+        var values = Dictionary(uniqueKeysWithValues: Self.defaults.map { ($0.name, $0.value) })
+        for (name, value) in overrides {
+            guard values[name] != nil else {
+                let known = Self.defaults.map(\.name).joined(separator: ", ")
+                throw ThroughcareError.invalidInput("unknown run parameter \"\(name)\"; known parameters: \(known)")
+            }
+            values[name] = value
+        }
+        self.values = values
+        self.asOf = asOf
+    }
+
+    /// Name/value pairs in the spec's order.
+    public var ordered: [(name: String, value: String)] {
+        Self.defaults.map { ($0.name, values[$0.name]!) }
+    }
+
+    /// The parameters as a JSON object (numbers unquoted), for the run's lineage record.
+    public var json: String {
+        let body = ordered.map { name, value in
+            let isNumber = Double(value) != nil
+            return "\"\(name)\": " + (isNumber ? value : "\"\(value)\"")
+        }
+        return "{" + body.joined(separator: ", ") + "}"
+    }
+}

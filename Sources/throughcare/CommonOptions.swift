@@ -1,0 +1,76 @@
+import ArgumentParser
+import Foundation
+import LocalPostgres
+import PostgresClient
+import ThroughcareCore
+
+/// Where the database is, and how chatty to be. Shared by every command.
+struct DatabaseOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp(
+        "PostgreSQL URL or conninfo (default: $DATABASE_URL, else the embedded local cluster).",
+        valueName: "url"))
+    var database: String?
+
+    @Flag(name: .shortAndLong, help: "Print only errors and the final result (no progress).")
+    var quiet = false
+
+    /// The connection string to use: explicit, environment, or the embedded cluster (started if needed).
+    func conninfo() throws -> String {
+        if let database, !database.isEmpty { return database }
+        if let url = ProcessInfo.processInfo.environment["DATABASE_URL"], !url.isEmpty { return url }
+        let cluster = try LocalCluster(name: LocalDefaults.clusterName)
+        let wasRunning = try cluster.isRunning()
+        let info = try cluster.start()
+        if !wasRunning && !quiet {
+            Console.note("started the local PostgreSQL cluster at \(info.publicURL) (stop it with: throughcare db stop)")
+        }
+        return try info.conninfo()
+    }
+
+    func connect() throws -> PostgresConnection {
+        try PostgresConnection(try conninfo())
+    }
+}
+
+enum LocalDefaults {
+    static let clusterName = "default"
+}
+
+/// Writes to stdout/stderr without the non-Sendable C globals.
+enum Console {
+    static func print(_ text: String) {
+        Swift.print(text)
+    }
+
+    /// A message for a person, on stderr so piped stdout stays clean.
+    static func note(_ text: String) {
+        FileHandle.standardError.write(Data((text + "\n").utf8))
+    }
+
+    static var stdoutIsTerminal: Bool { isatty(1) == 1 }
+}
+
+/// Parses `name=value` run parameter overrides.
+func parseParameters(_ pairs: [String], asOf: String?) throws -> RunParameters {
+    var overrides: [String: String] = [:]
+    for pair in pairs {
+        guard let equals = pair.firstIndex(of: "=") else {
+            throw ValidationError("--param takes name=value, e.g. --param keywork_max_gap_days=21 (got \"\(pair)\")")
+        }
+        overrides[String(pair[..<equals])] = String(pair[pair.index(after: equals)...])
+    }
+    var date: CivilDate?
+    if let asOf {
+        guard let parsed = CivilDate(asOf) else { throw ValidationError("--as-of must be a date YYYY-MM-DD (got \"\(asOf)\")") }
+        date = parsed
+    }
+    do {
+        return try RunParameters(overrides: overrides, asOf: date)
+    } catch {
+        throw ValidationError("\(error)")
+    }
+}
+
+extension CivilDate: ExpressibleByArgument {
+    public init?(argument: String) { self.init(argument) }
+}

@@ -1,0 +1,80 @@
+import Aggregate
+import ArgumentParser
+import Export
+import Foundation
+import PostgresClient
+import ThroughcareCore
+
+struct ExportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Write a run's rates, volumes and case evidence as CSV plus an HTML report.")
+
+    @Option(name: .customLong("run"), help: "Run id (default: the newest finished run).")
+    var runID: Int64?
+    @Option(help: "Folder to write into; the run gets its own subfolder.")
+    var out: String = "notebooks-export"
+    @OptionGroup var database: DatabaseOptions
+
+    func run() throws {
+        let connection = try database.connect()
+        let exporter = ExportRunner(connection: connection)
+        let runID = try self.runID ?? exporter.latestRunID()
+        let directory = try exporter.export(runID: runID, to: URL(fileURLWithPath: out))
+        Console.print("exported run \(runID) to \(directory.path)")
+    }
+}
+
+struct SampleCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sample",
+        abstract: "Draw a reproducible inspection case sample (stratified by establishment).")
+
+    @Option(help: "First day of the review period.")
+    var from: CivilDate
+    @Option(help: "Day after the review period (exclusive).")
+    var to: CivilDate
+    @Option(help: "Number of cases to draw.")
+    var size: Int
+    @Option(help: "Seed: the same seed and data draw the same sample on any machine.")
+    var seed: String
+    @Flag(name: .customLong("in-custody"), help: "Sample cases in custody on the last day instead of cases released in the period.")
+    var inCustody = false
+    @Option(help: ArgumentHelp("Limit to one scope, e.g. establishment:LEI or probation_region:Yorkshire.", valueName: "type:id"))
+    var scope: String?
+    @OptionGroup var database: DatabaseOptions
+
+    func validate() throws {
+        guard size > 0 else { throw ValidationError("--size must be at least 1") }
+        if let scope, !scope.contains(":") { throw ValidationError("--scope takes TYPE:ID, e.g. establishment:LEI") }
+    }
+
+    func run() throws {
+        let connection = try database.connect()
+        try AggregateRunner(connection: connection).prepareSchema()
+        let scopeParts = scope.map { $0.split(separator: ":", maxSplits: 1).map(String.init) }
+        let result = try connection.query("""
+            select * from metrics.draw_sample(null, \(from.description)::date, \(to.description)::date, \(size), \(seed),
+                                              \(inCustody), \(scopeParts?[0]), \(scopeParts?[1]))
+            """)
+        Console.print(result.columns.joined(separator: "\t"))
+        for row in result.rows { Console.print(row.values.map { $0 ?? "" }.joined(separator: "\t")) }
+    }
+}
+
+struct PruneCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "prune",
+        abstract: "Remove old exploratory (non-official) runs and their rows.")
+
+    @Option(name: .customLong("keep-runs"), help: "How many of the newest non-official runs to keep.")
+    var keepRuns: Int
+    @OptionGroup var database: DatabaseOptions
+
+    func run() throws {
+        let connection = try database.connect()
+        try AggregateRunner(connection: connection).prepareSchema()
+        let removed = try connection.query("select metrics.prune_runs(\(keepRuns))").scalar(Int?.self) ?? 0
+        Console.print("removed \(removed) run(s)")
+    }
+}

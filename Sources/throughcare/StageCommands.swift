@@ -1,0 +1,174 @@
+import Aggregate
+import ArgumentParser
+import ExtractGenerator
+import Foundation
+import Ingest
+import PostgresClient
+import ThroughcareCore
+import Transform
+
+struct GenerateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "generate",
+        abstract: "Write a synthetic extract (every contract file), deterministic for a seed.",
+        discussion: "small: a few prisons, seconds. region: one probation region. national: ~120 prisons, ~85,000 cases, ~10 million contacts.")
+
+    @Option(help: "Directory to write the CSV files into (created if missing).")
+    var out: String
+
+    @Option(help: "small, region or national.")
+    var scale: ExtractScale = .small
+
+    @Option(help: "Random seed: the same seed writes the same files.")
+    var seed: UInt64 = 1
+
+    func run() throws {
+        let started = Date()
+        let summary = try ExtractGenerator(scale: scale, seed: seed).write(to: URL(fileURLWithPath: out))
+        for (file, rows) in summary.rowsByFile.sorted(by: { $0.key < $1.key }) {
+            Console.print("  \(file.padding(toLength: 24, withPad: " ", startingAt: 0)) \(TerminalProgress.grouped(rows)) rows")
+        }
+        Console.print(String(format: "wrote %@ extract to %@ in %.1f s", scale.rawValue, out, Date().timeIntervalSince(started)))
+    }
+}
+
+extension ExtractScale: ExpressibleByArgument {}
+extension PeriodKind: ExpressibleByArgument {}
+
+struct IngestCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ingest",
+        abstract: "Load an extract directory into staging, keeping every refused row in ingest.rejects.",
+        discussion: """
+            Loads establishments, staff, cases, allocations, contacts, assessments and release_outcomes \
+            (.csv or .csv.gz) in that order, each file in one transaction. A file whose SHA-256 already \
+            loaded is skipped. Exit status 3 when a file failed (nothing of it is kept).
+            """)
+
+    @Argument(help: "The extract directory.")
+    var directory: String
+
+    @Flag(help: "Upsert rows by key and delete nothing (monthly top-ups). Default: full — each file is the whole truth.")
+    var incremental = false
+
+    @Option(name: .customLong("max-reject-rate"), help: "Refuse a file whose share of rejected rows is above this (0–1).")
+    var maxRejectRate: Double = 0.05
+
+    @OptionGroup var database: DatabaseOptions
+
+    func validate() throws {
+        guard (0...1).contains(maxRejectRate) else { throw ValidationError("--max-reject-rate is a share between 0 and 1, e.g. 0.05 for 5%") }
+    }
+
+    func run() throws {
+        let connection = try database.connect()
+        let report = try runIngest(connection: connection, directory: directory,
+                                   options: IngestOptions(mode: incremental ? .incremental : .full, maxRejectRate: maxRejectRate),
+                                   quiet: database.quiet)
+        if report.anyFailed { throw fileFailedExitCode }
+    }
+}
+
+func runIngest(connection: PostgresConnection, directory: String, options: IngestOptions, quiet: Bool) throws -> IngestReport {
+    let progress = TerminalProgress(quiet: quiet)
+    if !quiet { Console.print("ingest \(directory) (\(options.mode.rawValue))") }
+    let report = try IngestRunner(connection: connection, options: options, progress: progress).run(directory: directory)
+    for warning in report.warnings { Console.note("warning: \(warning)") }
+    let rejected = report.files.reduce(0) { $0 + $1.rowsRejected }
+    if !quiet || report.anyFailed {
+        Console.print("batch \(report.batchID): \(report.anyFailed ? "some files failed" : "done")" + (rejected > 0 ? "; \(rejected) rejected rows are in ingest.rejects (batch_id = \(report.batchID))" : ""))
+    }
+    return report
+}
+
+struct ParameterOptions: ParsableArguments {
+    @Option(name: .customLong("param"), help: ArgumentHelp("Override a run parameter, e.g. --param keywork_max_gap_days=21 (repeatable).", valueName: "name=value"))
+    var parameters: [String] = []
+
+    @Option(name: .customLong("as-of"), help: "Analyse up to this date (default: the latest contact date).")
+    var asOf: String?
+
+    func runParameters() throws -> RunParameters { try parseParameters(parameters, asOf: asOf) }
+}
+
+struct TransformCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "transform",
+        abstract: "Rebuild the core model (custody windows, OMiC responsibility and handover dates) and the quality views.")
+
+    @OptionGroup var parameters: ParameterOptions
+    @OptionGroup var database: DatabaseOptions
+
+    func run() throws {
+        let connection = try database.connect()
+        let started = Date()
+        try TransformRunner(connection: connection).run(parameters: try parameters.runParameters())
+        if !database.quiet { Console.print(String(format: "transform done in %.1f s", Date().timeIntervalSince(started))) }
+    }
+}
+
+struct RangeOptions: ParsableArguments {
+    @Option(help: "First day of the review range (YYYY-MM-DD).")
+    var from: CivilDate
+
+    @Option(help: "Day after the review range (exclusive, YYYY-MM-DD).")
+    var to: CivilDate
+
+    @Option(help: "month, quarter or whole.")
+    var period: PeriodKind = .month
+
+    func validate() throws {
+        guard from < to else { throw ValidationError("--from must be before --to (--to is exclusive: --from 2024-01-01 --to 2024-04-01 is Q1 2024)") }
+    }
+}
+
+struct AggregateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "aggregate",
+        abstract: "Compute every metric for a review range into metrics.* (a new run each time).")
+
+    @OptionGroup var range: RangeOptions
+    @Flag(help: "Mark the run official: published.* read the newest official run.")
+    var publish = false
+    @OptionGroup var parameters: ParameterOptions
+    @OptionGroup var database: DatabaseOptions
+
+    func run() throws {
+        let connection = try database.connect()
+        let runID = try AggregateRunner(connection: connection).run(AggregateRequest(
+            from: range.from, to: range.to, period: range.period, official: publish, parameters: try parameters.runParameters()))
+        if !database.quiet {
+            try SummaryTable.print(connection: connection, runID: runID)
+        } else {
+            Console.print("run \(runID)")
+        }
+    }
+}
+
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Ingest an extract, transform and aggregate, in one go.")
+
+    @Argument(help: "The extract directory.")
+    var directory: String
+    @OptionGroup var range: RangeOptions
+    @Flag(help: "Upsert rows by key and delete nothing.")
+    var incremental = false
+    @Flag(help: "Mark the run official.")
+    var publish = false
+    @OptionGroup var parameters: ParameterOptions
+    @OptionGroup var database: DatabaseOptions
+
+    func run() throws {
+        let connection = try database.connect()
+        let runParameters = try parameters.runParameters()
+        let report = try runIngest(connection: connection, directory: directory,
+                                   options: IngestOptions(mode: incremental ? .incremental : .full), quiet: database.quiet)
+        try TransformRunner(connection: connection).run(parameters: runParameters)
+        let runID = try AggregateRunner(connection: connection).run(AggregateRequest(
+            from: range.from, to: range.to, period: range.period, official: publish, parameters: runParameters))
+        if !database.quiet { try SummaryTable.print(connection: connection, runID: runID) }
+        if report.anyFailed { throw fileFailedExitCode }
+    }
+}

@@ -1,0 +1,75 @@
+import Foundation
+import Ingest
+import PostgresClient
+import TestSupport
+import XCTest
+
+/// Builds extracts from Fixtures/base with chosen files swapped for ones from Fixtures/broken.
+class IngestTestCase: XCTestCase {
+    var database: TestDatabase!
+    var connection: PostgresConnection!
+    var workDirectory: URL!
+
+    static var fixtures: URL { repositoryRoot().appendingPathComponent("Tests/IngestTests/Fixtures") }
+
+    override func setUpWithError() throws {
+        database = try TestDatabase()
+        connection = try database.connect()
+        workDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("throughcare-ingest-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: workDirectory, withIntermediateDirectories: true)
+    }
+
+    override func tearDown() {
+        connection = nil
+        database?.drop()
+        try? FileManager.default.removeItem(at: workDirectory)
+    }
+
+    /// A fresh extract directory: the base files, with `replacing` (target name → broken fixture).
+    func makeExtract(replacing: [String: String] = [:], without: [String] = []) throws -> URL {
+        let directory = workDirectory.appendingPathComponent(UUID().uuidString)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let base = Self.fixtures.appendingPathComponent("base")
+        for name in try FileManager.default.contentsOfDirectory(atPath: base.path) where !without.contains(name) {
+            try FileManager.default.copyItem(at: base.appendingPathComponent(name), to: directory.appendingPathComponent(name))
+        }
+        for (target, fixture) in replacing {
+            let destination = directory.appendingPathComponent(target)
+            let plain = destination.path.hasSuffix(".gz") ? String(destination.path.dropLast(3)) : destination.path
+            try? FileManager.default.removeItem(atPath: plain)
+            try? FileManager.default.removeItem(at: destination)
+            try FileManager.default.copyItem(at: Self.fixtures.appendingPathComponent("broken/\(fixture)"), to: destination)
+        }
+        return directory
+    }
+
+    @discardableResult
+    func ingest(_ directory: URL, mode: IngestMode = .full, maxRejectRate: Double = 1.0) throws -> IngestReport {
+        try IngestRunner(connection: connection, options: IngestOptions(mode: mode, maxRejectRate: maxRejectRate)).run(directory: directory.path)
+    }
+
+    struct Reject: Equatable {
+        var file: String
+        var line: Int
+        var column: String?
+        var reason: String
+    }
+
+    func rejects(batch: Int64? = nil) throws -> [Reject] {
+        try connection.query("""
+            select file, line_number, column_name, reason from ingest.rejects
+            where \(batch) is null or batch_id = \(batch)
+            order by reject_id
+            """).rows.map { row in
+            Reject(file: row[0]!, line: Int(row[1]!)!, column: row[2], reason: row[3]!)
+        }
+    }
+
+    func count(_ table: String) throws -> Int {
+        try connection.query("select count(*) from \(unsafeRaw: table)").scalar(Int.self)
+    }
+
+    func report(_ report: IngestReport, _ file: String) throws -> FileReport {
+        try XCTUnwrap(report.files.first { $0.file == file }, "no report for \(file)")
+    }
+}

@@ -1,0 +1,70 @@
+// Test support: every test gets a fresh database in a throwaway PostgreSQL cluster that this
+// test process starts on first use and stops when it exits (or in DATABASE_URL's server).
+
+import Foundation
+import LocalPostgres
+import PostgresClient
+
+public final class TestCluster: @unchecked Sendable {
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var cluster: LocalCluster?
+    nonisolated(unsafe) private static var baseConninfo: String?
+
+    /// A connection string for the server tests use, starting a throwaway cluster if needed.
+    public static func serverConninfo() throws -> String {
+        lock.lock()
+        defer { lock.unlock() }
+        if let baseConninfo { return baseConninfo }
+        if let url = ProcessInfo.processInfo.environment["DATABASE_URL"], !url.isEmpty {
+            baseConninfo = url
+            return url
+        }
+        let created = try LocalCluster.throwaway(prefix: "test")
+        let info = try created.start()
+        cluster = created
+        atexit {
+            try? TestCluster.stopThrowaway()
+        }
+        baseConninfo = try info.conninfo(database: "postgres")
+        return baseConninfo!
+    }
+
+    static func stopThrowaway() throws {
+        try cluster?.destroy()
+        cluster = nil
+    }
+}
+
+/// A fresh, empty database for one test.
+public struct TestDatabase {
+    public let name: String
+    public let conninfo: String
+
+    public init() throws {
+        let server = try TestCluster.serverConninfo()
+        name = "t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased()
+        let admin = try PostgresConnection(server)
+        try admin.execute(script: "create database \(quoteIdentifier(name))")
+        conninfo = try ConnectionString.replacingDatabase(in: server, with: name)
+    }
+
+    public func connect() throws -> PostgresConnection {
+        try PostgresConnection(conninfo)
+    }
+
+    /// Drops the database (open connections must be closed first).
+    public func drop() {
+        guard let server = try? TestCluster.serverConninfo(), let admin = try? PostgresConnection(server) else { return }
+        _ = try? admin.execute(script: "drop database if exists \(quoteIdentifier(name)) with (force)")
+    }
+}
+
+/// The repository root, for fixtures and sql/.
+public func repositoryRoot(_ file: String = #filePath) -> URL {
+    var url = URL(fileURLWithPath: file)
+    while url.path != "/" {
+        url = url.deletingLastPathComponent()
+        if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) { return url }
+    }
+    return URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+}

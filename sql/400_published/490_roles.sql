@@ -1,0 +1,52 @@
+-- Roles for people who read the database (NOLOGIN groups: grant them to login roles).
+--   throughcare_reader: analysts. core, quality, metrics and published; nothing in staging or
+--     ingest (rejected lines and reasons can hold personal data; quality.rejects_by_file gives the
+--     counts, as in 200_quality/299_reader_access.sql).
+--   throughcare_public: published only.
+-- Default privileges make tables and views created later in those schemas (by the role that runs
+-- this file, i.e. the tool's) readable too. Roles are cluster-wide: a connecting role without
+-- CREATEROLE cannot create them, and then this file leaves a notice instead of failing the stage.
+do $$ begin perform pg_advisory_xact_lock(2107201300); end $$;
+
+do $$
+declare
+    can_create_roles boolean := (select r.rolsuper or r.rolcreaterole from pg_roles as r where r.rolname = current_user);
+    role_name text;
+begin
+    foreach role_name in array array['throughcare_reader', 'throughcare_public'] loop
+        if not exists (select from pg_roles as r where r.rolname = role_name) then
+            if can_create_roles then
+                execute format('create role %I nologin', role_name);
+            else
+                raise notice 'role % does not exist and % may not create roles: grants skipped', role_name, current_user;
+            end if;
+        end if;
+    end loop;
+    if can_create_roles then
+        comment on role throughcare_reader is 'Analysts: read core, quality, metrics and published (not staging or ingest).';
+        comment on role throughcare_public is 'Public: read the published schema only.';
+    end if;
+end;
+$$;
+
+do $$
+declare
+    schema_name text;
+begin
+    if exists (select from pg_roles as r where r.rolname = 'throughcare_reader') then
+        foreach schema_name in array array['core', 'quality', 'metrics', 'published'] loop
+            if exists (select from pg_namespace as n where n.nspname = schema_name) then
+                execute format('grant usage on schema %I to throughcare_reader', schema_name);
+                execute format('grant select on all tables in schema %I to throughcare_reader', schema_name);
+                execute format('alter default privileges in schema %I grant select on tables to throughcare_reader', schema_name);
+            end if;
+        end loop;
+    end if;
+
+    if exists (select from pg_roles as r where r.rolname = 'throughcare_public') then
+        execute 'grant usage on schema published to throughcare_public';
+        execute 'grant select on all tables in schema published to throughcare_public';
+        execute 'alter default privileges in schema published grant select on tables to throughcare_public';
+    end if;
+end;
+$$;
