@@ -142,7 +142,8 @@ struct FileLoader {
     private func rejectDuplicates(in table: String, schema: EntitySchema, file: ExtractFile, spool: RejectSpool) throws {
         let keys = schema.keyColumns.map(quoteIdentifier).joined(separator: ", ")
         let keyText = schema.keyColumns.map { "t.\(quoteIdentifier($0))::text" }.joined(separator: " || '|' || ")
-        let removed = try connection.query(SQLQuery("""
+        // Table and column names are the program's own constants, quoted; no value is spliced in.
+        let statement = """
             with duplicated as (
                 select \(keys) from \(table) group by \(keys) having count(*) > 1
             ),
@@ -157,7 +158,8 @@ struct FileLoader {
             using ranked r
             where t.ctid = r.row_position and r.line_number > r.first_line
             returning r.line_number, r.first_line, r.key_value
-            """)).rows
+            """
+        let removed = try connection.query(SQLQuery(statement)).rows
         guard !removed.isEmpty else { return }
         var wanted: [Int: (first: Int, key: String)] = [:]
         for row in removed {

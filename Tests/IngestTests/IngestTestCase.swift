@@ -58,7 +58,7 @@ class IngestTestCase: XCTestCase {
     func rejects(batch: Int64? = nil) throws -> [Reject] {
         try connection.query("""
             select file, line_number, column_name, reason from ingest.rejects
-            where \(batch) is null or batch_id = \(batch)
+            where \(batch)::bigint is null or batch_id = \(batch)
             order by reject_id
             """).rows.map { row in
             Reject(file: row[0]!, line: Int(row[1]!)!, column: row[2], reason: row[3]!)
