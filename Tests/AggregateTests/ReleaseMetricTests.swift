@@ -232,9 +232,9 @@ final class ReleaseMetricTests: AggregateTestCase {
             XCTAssertEqual(byScope["release_region/Region East"], east, "\(metric) Region East")
         }
         XCTAssertEqual(try column("""
-            select distinct scope_id from metrics.rates
+            select distinct scope_id collate "C" from metrics.rates
             where run_id = \(run) and scope_type = 'release_region'
-            order by scope_id collate "C"
+            order by 1
             """), ["Region East", "Region South"])
     }
 }
