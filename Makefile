@@ -36,7 +36,7 @@ test: deps
 bench: bench-ingest
 
 bench-ingest: release
-	@command -v hyperfine >/dev/null || { apt-get install -y -qq hyperfine >/dev/null 2>&1 || true; }
+	@command -v bc >/dev/null || apt-get install -y -qq bc
 	scripts/bench-ingest.sh
 
 clean:

@@ -61,7 +61,8 @@ public struct AggregateRunner {
             try connection.query("select metrics.execute_run(\(runID))")
         } catch {
             _ = try? connection.query("""
-                update metrics.runs set status = 'failed', finished_at = now() where run_id = \(runID)
+                update metrics.runs set status = 'failed', finished_at = now(), error_message = \("\(error)")
+                where run_id = \(runID)
                 """)
             throw error
         }

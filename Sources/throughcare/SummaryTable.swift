@@ -25,8 +25,11 @@ enum SummaryTable {
         let widths = (0..<header.count).map { column in table.map { $0[column].count }.max() ?? 0 }
         for (index, row) in table.enumerated() {
             let cells = row.enumerated().map { column, cell in
-                column <= 1 || column == 6 ? cell.padding(toLength: widths[column], withPad: " ", startingAt: 0)
-                    : String(repeating: " ", count: widths[column] - cell.count) + cell
+                switch column {
+                case 0, 1: return cell.padding(toLength: widths[column], withPad: " ", startingAt: 0)
+                case header.count - 1: return cell
+                default: return String(repeating: " ", count: widths[column] - cell.count) + cell
+                }
             }
             Console.print("  " + cells.joined(separator: "  "))
             if index == 0 { Console.print("  " + widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ")) }

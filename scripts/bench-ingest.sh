@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Ingest benchmark: throughcare ingest of contacts.csv against raw psql \copy of the same file
+# into the same kind of table (UNLOGGED, no indexes), in one run on the same server, plus a
+# one-INSERT-per-row loader on 100,000 rows. The machine is noisy: only same-run ratios count.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=${BIN:-.build/release/throughcare}
+DATA=${BENCH_DATA:-benchmarks/data/national}
+SCALE=${BENCH_SCALE:-national}
+RUNS=${BENCH_RUNS:-3}
+
+if [ ! -f "$DATA/contacts.csv" ]; then
+  echo "generating the $SCALE extract in $DATA (once)"
+  "$BIN" generate --out "$DATA" --scale "$SCALE" --seed 1
+fi
+
+# A private cluster for the benchmark, stopped at the end.
+export THROUGHCARE_PG_ROOT=${THROUGHCARE_PG_ROOT:-/var/tmp/throughcare-bench-$(id -u)}
+"$BIN" db start >/dev/null
+trap '"$BIN" db stop >/dev/null' EXIT
+URL=$("$BIN" db url 2>/dev/null)
+export PGPASSFILE="$THROUGHCARE_PG_ROOT/default/pgpass"
+
+# Reference data first (small files), so contacts can be checked against cases and staff.
+REF=$(mktemp -d)
+trap 'rm -rf "$REF"; "$BIN" db stop >/dev/null' EXIT
+for f in establishments staff cases; do ln -s "$(realpath "$DATA/$f.csv")" "$REF/$f.csv"; done
+"$BIN" ingest "$REF" --database "$URL" --quiet
+
+ROWS=$(($(wc -l < "$DATA/contacts.csv") - 1))
+BYTES=$(stat -c %s "$DATA/contacts.csv")
+ONLY=$(mktemp -d)
+trap 'rm -rf "$REF" "$ONLY"; "$BIN" db stop >/dev/null' EXIT
+ln -s "$(realpath "$DATA/contacts.csv")" "$ONLY/contacts.csv"
+
+psql -q "$URL" -c "drop table if exists public.raw_contacts; create unlogged table public.raw_contacts (like staging.contacts)" >/dev/null
+COLS="contact_id, case_id, staff_id, contact_type, contact_at, channel, outcome, duration_minutes"
+
+best_raw=999999; best_tc=999999
+for i in $(seq 1 "$RUNS"); do
+  psql -q "$URL" -c "truncate public.raw_contacts" >/dev/null
+  start=$(date +%s.%N)
+  psql -q "$URL" -c "set timezone='Europe/London'" -c "\\copy public.raw_contacts ($COLS) from '$DATA/contacts.csv' csv header" >/dev/null
+  raw=$(echo "$(date +%s.%N) - $start" | bc)
+  # Forget the hash so the same file loads again.
+  psql -q "$URL" -c "delete from ingest.batch_files where entity = 'contacts'" >/dev/null
+  start=$(date +%s.%N)
+  "$BIN" ingest "$ONLY" --database "$URL" --quiet
+  tc=$(echo "$(date +%s.%N) - $start" | bc)
+  echo "run $i: raw psql \\copy ${raw}s   throughcare ingest ${tc}s"
+  best_raw=$(echo "if ($raw < $best_raw) $raw else $best_raw" | bc)
+  best_tc=$(echo "if ($tc < $best_tc) $tc else $best_tc" | bc)
+done
+
+# One INSERT per row, 100,000 rows, through psql in one session (autocommit, like a naive loader).
+head -n 100001 "$DATA/contacts.csv" | tail -n +2 | awk -F, -v q="'" '{
+  printf "insert into public.raw_contacts (%s) values (%s%s%s,%s%s%s,%s%s%s,%s%s%s,%s%s%s,%s%s%s,%s%s%s,%s);\n",
+    "contact_id, case_id, staff_id, contact_type, contact_at, channel, outcome, duration_minutes",
+    q,$1,q, q,$2,q, q,$3,q, q,$4,q, q,$5,q, q,$6,q, q,$7,q, ($8 == "" ? "null" : $8) }' > "$ONLY/inserts.sql"
+psql -q "$URL" -c "truncate public.raw_contacts" >/dev/null
+start=$(date +%s.%N)
+psql -q "$URL" -f "$ONLY/inserts.sql" >/dev/null
+insert_seconds=$(echo "$(date +%s.%N) - $start" | bc)
+
+echo
+echo "contacts.csv: $ROWS rows, $((BYTES / 1048576)) MiB; best of $RUNS runs"
+echo "raw psql \\copy:              $(echo "$ROWS / $best_raw" | bc) rows/s"
+echo "throughcare ingest:           $(echo "$ROWS / $best_tc" | bc) rows/s (full validation, duplicates, ledger)"
+echo "one INSERT per row (100,000): $(echo "100000 / $insert_seconds" | bc) rows/s"
+echo "ratio throughcare / raw copy: $(echo "scale=2; $best_raw / $best_tc" | bc)"
+echo "ratio throughcare / inserts:  $(echo "scale=1; ($ROWS / $best_tc) / (100000 / $insert_seconds)" | bc)"
