@@ -33,7 +33,7 @@ ONLY=$(mktemp -d)
 trap 'rm -rf "$REF" "$ONLY"; "$BIN" db stop >/dev/null' EXIT
 ln -s "$(realpath "$DATA/contacts.csv")" "$ONLY/contacts.csv"
 
-psql -q "$URL" -c "drop table if exists public.raw_contacts; create unlogged table public.raw_contacts (like staging.contacts)" >/dev/null
+psql -q "$URL" -c "drop table if exists public.raw_contacts; create unlogged table public.raw_contacts (like staging.contacts); alter table public.raw_contacts alter batch_id set default 0, alter line_number set default 0" >/dev/null
 COLS="contact_id, case_id, staff_id, contact_type, contact_at, channel, outcome, duration_minutes"
 
 best_raw=999999; best_tc=999999
@@ -45,12 +45,20 @@ for i in $(seq 1 "$RUNS"); do
   # Forget the hash so the same file loads again.
   psql -q "$URL" -c "delete from ingest.batch_files where entity = 'contacts'" >/dev/null
   start=$(date +%s.%N)
-  "$BIN" ingest "$ONLY" --database "$URL" --quiet
+  /usr/bin/time -f "%M" -o "$ONLY/rss" "$BIN" ingest "$ONLY" --database "$URL" --quiet
   tc=$(echo "$(date +%s.%N) - $start" | bc)
+  rss_big=$(cat "$ONLY/rss")
   echo "run $i: raw psql \\copy ${raw}s   throughcare ingest ${tc}s"
   best_raw=$(echo "if ($raw < $best_raw) $raw else $best_raw" | bc)
   best_tc=$(echo "if ($tc < $best_tc) $tc else $best_tc" | bc)
 done
+
+# Peak memory does not grow with file size: the same ingest on a 50,000-row file.
+SMALL=$(mktemp -d)
+trap 'rm -rf "$REF" "$ONLY" "$SMALL"; "$BIN" db stop >/dev/null' EXIT
+head -n 50001 "$DATA/contacts.csv" > "$SMALL/contacts.csv"
+/usr/bin/time -f "%M" -o "$SMALL/rss" "$BIN" ingest "$SMALL" --database "$URL" --quiet
+rss_small=$(cat "$SMALL/rss")
 
 # One INSERT per row, 100,000 rows, through psql in one session (autocommit, like a naive loader).
 head -n 100001 "$DATA/contacts.csv" | tail -n +2 | awk -F, -v q="'" '{
@@ -69,3 +77,4 @@ echo "throughcare ingest:           $(echo "$ROWS / $best_tc" | bc) rows/s (full
 echo "one INSERT per row (100,000): $(echo "100000 / $insert_seconds" | bc) rows/s"
 echo "ratio throughcare / raw copy: $(echo "scale=2; $best_raw / $best_tc" | bc)"
 echo "ratio throughcare / inserts:  $(echo "scale=1; ($ROWS / $best_tc) / (100000 / $insert_seconds)" | bc)"
+echo "peak RSS of ingest: $((rss_big / 1024)) MiB for $ROWS rows, $((rss_small / 1024)) MiB for 50,000 rows"

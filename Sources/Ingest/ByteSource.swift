@@ -11,12 +11,15 @@ protocol ByteSource: AnyObject {
     func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int
     /// Bytes of the stored file consumed so far (compressed bytes for gzip), for progress.
     var storedBytesRead: Int { get }
+    /// Receives every stored byte (compressed bytes for gzip) as it is read.
+    var digest: StreamingSHA256? { get set }
 }
 
 /// Reads a plain file with read(2): no memory mapping, so memory stays flat for any size.
 final class PlainFileSource: ByteSource {
     private let descriptor: Int32
     private(set) var storedBytesRead = 0
+    var digest: StreamingSHA256?
 
     init(path: String) throws {
         descriptor = open(path, O_RDONLY)
@@ -32,6 +35,7 @@ final class PlainFileSource: ByteSource {
             let count = Foundation.read(descriptor, buffer.baseAddress, buffer.count)
             if count >= 0 {
                 storedBytesRead += count
+                if count > 0 { digest?.update(UnsafeRawBufferPointer(rebasing: buffer[0..<count])) }
                 return count
             }
             if errno == EINTR { continue }
@@ -48,6 +52,10 @@ final class GzipFileSource: ByteSource {
     private var finished = false
     private var sawEndOfMember = false
     var storedBytesRead: Int { file.storedBytesRead }
+    var digest: StreamingSHA256? {
+        get { file.digest }
+        set { file.digest = newValue }
+    }
 
     init(path: String) throws {
         file = try PlainFileSource(path: path)

@@ -1,20 +1,23 @@
 import CCrypto
 import Foundation
 
-/// SHA-256 of a file as stored, streamed through OpenSSL so any size hashes in constant memory.
-enum FileDigest {
-    static func sha256(path: String) throws -> String {
-        let source = try PlainFileSource(path: path)
-        guard let context = EVP_MD_CTX_new() else { throw IngestFileError(file: path, line: nil, message: "OpenSSL could not allocate a digest") }
-        defer { EVP_MD_CTX_free(context) }
+/// SHA-256 through OpenSSL, fed as the file streams past, so a file is read once.
+final class StreamingSHA256 {
+    private let context: OpaquePointer
+
+    init() {
+        context = EVP_MD_CTX_new()!
         EVP_DigestInit_ex(context, EVP_sha256(), nil)
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
-        defer { buffer.deallocate() }
-        while true {
-            let count = try source.read(into: buffer)
-            if count == 0 { break }
-            EVP_DigestUpdate(context, buffer.baseAddress, count)
-        }
+    }
+
+    deinit { EVP_MD_CTX_free(context) }
+
+    func update(_ bytes: UnsafeRawBufferPointer) {
+        EVP_DigestUpdate(context, bytes.baseAddress, bytes.count)
+    }
+
+    /// Lower-case hex of the digest; call once, at the end.
+    func finish() -> String {
         var digest = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
         var length: UInt32 = 0
         EVP_DigestFinal_ex(context, &digest, &length)
@@ -22,5 +25,16 @@ enum FileDigest {
             let hex = String(byte, radix: 16)
             return byte < 16 ? "0" + hex : hex
         }.joined()
+    }
+
+    /// The SHA-256 of a whole file, read in 1 MiB chunks.
+    static func of(path: String) throws -> String {
+        let source = try PlainFileSource(path: path)
+        let digest = StreamingSHA256()
+        source.digest = digest
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
+        defer { buffer.deallocate() }
+        while try source.read(into: buffer) > 0 {}
+        return digest.finish()
     }
 }

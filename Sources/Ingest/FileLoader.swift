@@ -17,11 +17,14 @@ struct FileLoader {
         let description: String
     }
 
-    func load(_ file: ExtractFile, sha256: String) throws -> FileReport {
+    /// Loads the file; `sha256` is computed while streaming when the caller did not need it first.
+    func load(_ file: ExtractFile, sha256 knownDigest: String?) throws -> FileReport {
         let started = Date()
         let schema = EntitySchema.forEntity(file.entity)
         var report = FileReport(file: file.name, status: .loaded, bytes: file.bytes)
         let source = try file.openSource()
+        let digest = StreamingSHA256()
+        if knownDigest == nil { source.digest = digest }
         let reader = CSVRecordReader(source: source)
         let header: [String]
         do {
@@ -37,6 +40,7 @@ struct FileLoader {
         let references = try ReferenceIndex.load(for: file.entity, batchID: batchID, connection: connection)
         let validator = RowValidator(schema: schema, header: header, references: references, batchID: batchID)
         let spool = try RejectSpool(batchID: batchID, file: file.name)
+        let keys = DuplicateKeyFilter()
         let columnList = (schema.columns.map(\.name) + ["batch_id", "line_number"]).map(quoteIdentifier).joined(separator: ", ")
         let target = options.mode == .full ? schema.stagingTable : "pg_temp.incoming"
 
@@ -57,7 +61,8 @@ struct FileLoader {
                             try spool.add(line: reader.lineNumber, column: rejection.column, key: validator.keyValue(reader: reader),
                                           reason: rejection.reason, raw: reader.rawRecord)
                         } else {
-                            try stream.withBuffer { $0.append(contentsOf: validator.copyLine) }
+                            validator.withKeyBytes(keys.insert)
+                            try stream.withBuffer { validator.encodeCopyLine(lineNumber: reader.lineNumber, into: &$0) }
                         }
                         if rowsRead & 0x3FFF == 0 {
                             progress?.fileProgress(rows: rowsRead, storedBytes: source.storedBytesRead)
@@ -71,7 +76,9 @@ struct FileLoader {
             progress?.fileProgress(rows: rowsRead, storedBytes: source.storedBytesRead)
             report.rowsRead = rowsRead
 
-            try rejectDuplicates(in: target, schema: schema, file: file, spool: spool)
+            if !keys.candidates.isEmpty {
+                try rejectDuplicates(in: target, schema: schema, file: file, candidates: keys.candidates, spool: spool)
+            }
 
             report.rowsRejected = spool.count
             report.rowsLoaded = rowsRead - spool.count
@@ -95,6 +102,9 @@ struct FileLoader {
                 }
             }
             report.seconds = Date().timeIntervalSince(started)
+            // The reader stopped at the end of the data, so every stored byte went through the digest.
+            let sha256 = knownDigest ?? digest.finish()
+            report.sha256 = sha256
             try connection.query("""
                 insert into ingest.batch_files (batch_id, file, entity, sha256, bytes, status, rows_read, rows_loaded, rows_rejected, seconds, message)
                 values (\(batchID), \(file.name), \(file.entity.rawValue), \(sha256), \(file.bytes), 'loaded',
@@ -137,22 +147,31 @@ struct FileLoader {
     }
 
     /// A key seen twice in the file: the first occurrence stays, later ones become rejects.
-    /// Done in SQL after COPY so memory does not grow with the file (a hash aggregate finds
-    /// the few duplicated keys; only their rows are ranked).
-    private func rejectDuplicates(in table: String, schema: EntitySchema, file: ExtractFile, spool: RejectSpool) throws {
-        let keys = schema.keyColumns.map(quoteIdentifier).joined(separator: ", ")
+    /// The Bloom filter named the keys that may repeat; the exact check runs in SQL over just
+    /// those keys, so client memory does not grow with the file.
+    private func rejectDuplicates(in table: String, schema: EntitySchema, file: ExtractFile, candidates: Set<String>, spool: RejectSpool) throws {
         let keyText = schema.keyColumns.map { "t.\(quoteIdentifier($0))::text" }.joined(separator: " || '|' || ")
+        try connection.execute(script: "create temporary table duplicate_candidates (key_value text primary key) on commit drop")
+        try connection.copyIn("copy pg_temp.duplicate_candidates (key_value) from stdin") { stream in
+            var line: [UInt8] = []
+            for key in candidates {
+                line.removeAll(keepingCapacity: true)
+                RejectSpool.appendCopyText(key, to: &line)
+                line.append(0x0A)
+                try stream.write(line)
+            }
+        }
         // Table and column names are the program's own constants, quoted; no value is spliced in.
         let statement = """
-            with duplicated as (
-                select \(keys) from \(table) group by \(keys) having count(*) > 1
+            with candidate_rows as (
+                select t.ctid as row_position, t.line_number, \(keyText) as key_value
+                from \(table) t
+                where \(keyText) in (select key_value from pg_temp.duplicate_candidates)
             ),
             ranked as (
-                select t.ctid as row_position, t.line_number,
-                       min(t.line_number) over (partition by \(schema.keyColumns.map { "t.\(quoteIdentifier($0))" }.joined(separator: ", "))) as first_line,
-                       \(keyText) as key_value
-                from \(table) t
-                where (\(schema.keyColumns.map { "t.\(quoteIdentifier($0))" }.joined(separator: ", "))) in (select * from duplicated)
+                select row_position, line_number, key_value,
+                       min(line_number) over (partition by key_value) as first_line
+                from candidate_rows
             )
             delete from \(table) t
             using ranked r

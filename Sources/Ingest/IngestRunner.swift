@@ -60,20 +60,31 @@ public final class IngestRunner {
                 continue
             }
             progress?.fileStarted(file.name, bytes: file.bytes)
-            let sha256 = try FileDigest.sha256(path: file.path)
-            let alreadyLoaded = try connection.query("""
-                select f.batch_id from ingest.batch_files f
-                where f.sha256 = \(sha256) and f.entity = \(file.entity.rawValue) and f.status = 'loaded'
-                  and f.batch_id = (select max(g.batch_id) from ingest.batch_files g
-                                    where g.entity = \(file.entity.rawValue) and g.status = 'loaded')
-                """).rows.first
-            if let previous = alreadyLoaded {
-                let report = FileReport(file: file.name, status: .skippedUnchanged, bytes: file.bytes,
-                                        message: "unchanged since batch \(previous[0]!) (same sha256): nothing to do")
-                try record(report, entity: file.entity, batchID: batchID, sha256: sha256)
-                reports.append(report)
-                progress?.fileFinished(report)
-                continue
+            // Hash first only when a loaded file of this entity has the same size (it could be
+            // the same file); otherwise the digest is computed during the load, in the same read.
+            var sha256: String?
+            let sameSize = try connection.query("""
+                select 1 from ingest.batch_files
+                where entity = \(file.entity.rawValue) and status = 'loaded' and bytes = \(file.bytes)
+                limit 1
+                """).rows.first != nil
+            if sameSize {
+                let digest = try StreamingSHA256.of(path: file.path)
+                sha256 = digest
+                let alreadyLoaded = try connection.query("""
+                    select f.batch_id from ingest.batch_files f
+                    where f.sha256 = \(digest) and f.entity = \(file.entity.rawValue) and f.status = 'loaded'
+                      and f.batch_id = (select max(g.batch_id) from ingest.batch_files g
+                                        where g.entity = \(file.entity.rawValue) and g.status = 'loaded')
+                    """).rows.first
+                if let previous = alreadyLoaded {
+                    let report = FileReport(file: file.name, status: .skippedUnchanged, bytes: file.bytes,
+                                            message: "unchanged since batch \(previous[0]!) (same sha256): nothing to do")
+                    try record(report, entity: file.entity, batchID: batchID, sha256: digest)
+                    reports.append(report)
+                    progress?.fileFinished(report)
+                    continue
+                }
             }
             do {
                 let report = try loader.load(file, sha256: sha256)

@@ -32,6 +32,7 @@ public struct FileReport: Sendable {
     public var rowsLoaded = 0
     public var rowsRejected = 0
     public var bytes = 0
+    public var sha256: String?
     public var seconds = 0.0
     public var message: String?
     public var warnings: [String] = []

@@ -11,11 +11,17 @@ struct RowRejection {
 /// strings a reference check needs.
 final class RowValidator {
     let schema: EntitySchema
+    /// The schema's columns in memory the validator owns, so the per-row loop reads rules in
+    /// place instead of copying (and reference counting) them.
+    private let columns: UnsafeMutableBufferPointer<ColumnRule>
     let references: ReferenceIndex
     /// For each schema column, its position in the file's header (nil: optional and absent).
     let sourceIndex: [Int?]
     let fieldCount: Int
-    private let codeLists: [Set<String>?]
+    /// Accepted codes per column, as lower-case bytes (nil for columns that are not codes).
+    private let codeLists: [[[UInt8]]?]
+    private let columnIndex: [String: Int]
+    private let keyColumns: [Int]
     private let suffix: [UInt8]
 
     /// Normalised values of the current row, unescaped, and where each column's value sits.
@@ -23,25 +29,35 @@ final class RowValidator {
     private var spans: [Range<Int>?]
     /// Scratch space for quoted fields whose `""` pairs must be collapsed.
     private var unescaped = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: 4096)
-    /// The current row as a COPY text line (valid after `validate` returns nil).
-    private(set) var copyLine: [UInt8] = []
+    /// Columns the reference checks read on every row, resolved once.
+    private let caseIDColumn: Int?
+    private let staffIDColumn: Int?
 
     init(schema: EntitySchema, header: [String], references: ReferenceIndex, batchID: Int64) {
         self.schema = schema
+        columns = .allocate(capacity: schema.columns.count)
+        _ = columns.initialize(from: schema.columns)
         self.references = references
         fieldCount = header.count
         sourceIndex = schema.columns.map { column in header.firstIndex(of: column.name) }
         codeLists = schema.columns.map { column in
-            if case let .code(list) = column.kind { return Set(list) }
+            if case let .code(list) = column.kind { return list.map { Array($0.utf8) } }
             return nil
         }
+        columnIndex = Dictionary(uniqueKeysWithValues: schema.columns.enumerated().map { ($0.element.name, $0.offset) })
+        keyColumns = schema.keyColumns.map { schema.columnIndex($0) }
+        caseIDColumn = schema.columns.firstIndex { $0.name == "case_id" }
+        staffIDColumn = schema.columns.firstIndex { $0.name == "staff_id" }
         spans = Array(repeating: nil, count: schema.columns.count)
         suffix = Array("\t\(batchID)\t".utf8)
         values.reserveCapacity(512)
-        copyLine.reserveCapacity(512)
     }
 
-    deinit { unescaped.deallocate() }
+    deinit {
+        unescaped.deallocate()
+        columns.deinitialize()
+        columns.deallocate()
+    }
 
     /// The value of a column in the current row, as normalised (nil for NULL).
     func text(_ column: Int) -> String? {
@@ -49,7 +65,21 @@ final class RowValidator {
         return String(decoding: values[span], as: UTF8.self)
     }
 
-    func text(_ name: String) -> String? { text(schema.columnIndex(name)) }
+    func text(_ name: String) -> String? { text(columnIndex[name]!) }
+
+    /// The current good row's key, normalised, `|`-joined for composite keys (as SQL builds it).
+    func withKeyBytes(_ body: (UnsafeBufferPointer<UInt8>) -> Void) {
+        if keyColumns.count == 1, let span = spans[keyColumns[0]] {
+            values.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[span])) }
+            return
+        }
+        var joined: [UInt8] = []
+        for (position, column) in keyColumns.enumerated() {
+            if position > 0 { joined.append(UInt8(ascii: "|")) }
+            if let span = spans[column] { joined.append(contentsOf: values[span]) }
+        }
+        joined.withUnsafeBufferPointer(body)
+    }
 
     /// The row's key as far as it could be read, for the rejects table.
     func keyValue(reader: CSVRecordReader) -> String? {
@@ -84,7 +114,8 @@ final class RowValidator {
         return UnsafeBufferPointer(rebasing: unescaped[0..<count])
     }
 
-    /// Validates the reader's current record. Returns nil and fills `copyLine` for a good row.
+    /// Validates the reader's current record. Returns nil for a good row, which
+    /// `encodeCopyLine` then writes.
     func validate(_ reader: CSVRecordReader) -> RowRejection? {
         if let problem = FieldValidation.encodingProblem(reader.rawRecord) {
             return RowRejection(column: nil, reason: problem)
@@ -96,13 +127,14 @@ final class RowValidator {
             return RowRejection(column: nil, reason: "field \(malformed + 1) has text after its closing quote (broken quoting)")
         }
         values.removeAll(keepingCapacity: true)
-        for (column, rule) in schema.columns.enumerated() {
+        for column in 0..<columns.count {
             spans[column] = nil
             var bytes = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
             if let source = sourceIndex[column] {
                 bytes = FieldValidation.trimmed(field(reader, source))
             }
             if bytes.isEmpty {
+                let rule = columns[column]
                 if let fallback = rule.defaultValue {
                     store(column, Array(fallback.utf8))
                     continue
@@ -110,11 +142,9 @@ final class RowValidator {
                 if rule.required { return RowRejection(column: rule.name, reason: "\(rule.name) is required but empty") }
                 continue
             }
-            if let rejection = check(column: column, rule: rule, bytes: bytes) { return rejection }
+            if let rejection = check(column: column, bytes: bytes) { return rejection }
         }
-        if let rejection = checkRowRules() { return rejection }
-        encodeCopyLine(lineNumber: reader.lineNumber)
-        return nil
+        return checkRowRules()
     }
 
     private func store(_ column: Int, _ bytes: UnsafeBufferPointer<UInt8>) {
@@ -132,49 +162,63 @@ final class RowValidator {
         return "\"\(text)\"" + (bytes.count > 60 ? "…" : "")
     }
 
-    private func check(column: Int, rule: ColumnRule, bytes: UnsafeBufferPointer<UInt8>) -> RowRejection? {
-        switch rule.kind {
+    private func check(column: Int, bytes: UnsafeBufferPointer<UInt8>) -> RowRejection? {
+        let rule = columns.baseAddress! + column
+        switch rule.pointee.kind {
         case .text:
             store(column, bytes)
         case .code(let list):
-            let code = String(decoding: bytes, as: UTF8.self).lowercased()
-            guard codeLists[column]!.contains(code) else {
-                return RowRejection(column: rule.name, reason: "\(rule.name) \(quoted(bytes)) is not one of \(list.joined(separator: ", "))")
+            guard let code = Self.matchCode(bytes, in: codeLists[column]!) else {
+                return RowRejection(column: rule.pointee.name, reason: "\(rule.pointee.name) \(quoted(bytes)) is not one of \(list.joined(separator: ", "))")
             }
-            store(column, Array(code.utf8))
+            code.withUnsafeBufferPointer { store(column, $0) }
         case .establishmentCode:
             guard FieldValidation.isEstablishmentCode(bytes) else {
-                return RowRejection(column: rule.name, reason: "\(rule.name) \(quoted(bytes)) must be 2–5 upper-case letters or digits, e.g. LEI")
+                return RowRejection(column: rule.pointee.name, reason: "\(rule.pointee.name) \(quoted(bytes)) must be 2–5 upper-case letters or digits, e.g. LEI")
             }
             store(column, bytes)
         case .date:
             guard FieldValidation.isDate(bytes) else {
-                return RowRejection(column: rule.name, reason: "\(rule.name) \(quoted(bytes)) is not a date in the form YYYY-MM-DD")
+                return RowRejection(column: rule.pointee.name, reason: "\(rule.pointee.name) \(quoted(bytes)) is not a date in the form YYYY-MM-DD")
             }
             store(column, bytes)
         case .timestamp:
             guard FieldValidation.isTimestamp(bytes) else {
-                return RowRejection(column: rule.name, reason: "\(rule.name) \(quoted(bytes)) is not an ISO 8601 timestamp such as 2024-03-05T14:30:00Z")
+                return RowRejection(column: rule.pointee.name, reason: "\(rule.pointee.name) \(quoted(bytes)) is not an ISO 8601 timestamp such as 2024-03-05T14:30:00Z")
             }
             store(column, bytes)
         case .integer(let range):
             guard let value = FieldValidation.integer(bytes) else {
-                return RowRejection(column: rule.name, reason: "\(rule.name) \(quoted(bytes)) is not a whole number")
+                return RowRejection(column: rule.pointee.name, reason: "\(rule.pointee.name) \(quoted(bytes)) is not a whole number")
             }
             guard range.contains(value) else {
-                return RowRejection(column: rule.name, reason: "\(rule.name) \(value) is outside \(range.lowerBound)–\(range.upperBound)")
+                return RowRejection(column: rule.pointee.name, reason: "\(rule.pointee.name) \(value) is outside \(range.lowerBound)–\(range.upperBound)")
             }
-            store(column, Array(String(value).utf8))
+            store(column, bytes)
         case .fte:
             guard FieldValidation.isFTE(bytes) else {
-                return RowRejection(column: rule.name, reason: "\(rule.name) \(quoted(bytes)) must be a number greater than 0 and at most 1")
+                return RowRejection(column: rule.pointee.name, reason: "\(rule.pointee.name) \(quoted(bytes)) must be a number greater than 0 and at most 1")
             }
             store(column, bytes)
         case .boolean:
             guard let value = FieldValidation.boolean(bytes) else {
-                return RowRejection(column: rule.name, reason: "\(rule.name) \(quoted(bytes)) is not true/false (t/f, 1/0, yes/no)")
+                return RowRejection(column: rule.pointee.name, reason: "\(rule.pointee.name) \(quoted(bytes)) is not true/false (t/f, 1/0, yes/no)")
             }
             store(column, value ? [UInt8(ascii: "t")] : [UInt8(ascii: "f")])
+        }
+        return nil
+    }
+
+    /// The accepted code equal to `bytes` ignoring ASCII case, without allocating.
+    @inline(__always)
+    static func matchCode(_ bytes: UnsafeBufferPointer<UInt8>, in codes: [[UInt8]]) -> [UInt8]? {
+        candidates: for code in codes where code.count == bytes.count {
+            for index in 0..<bytes.count {
+                var byte = bytes[index]
+                if byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") { byte += 32 }
+                if byte != code[index] { continue candidates }
+            }
+            return code
         }
         return nil
     }
@@ -231,7 +275,7 @@ final class RowValidator {
     }
 
     private func checkCase(requireRelease: Bool) -> RowRejection? {
-        let caseID = text("case_id")!
+        let caseID = text(caseIDColumn!)!
         guard let released = references.caseReleased[caseID] else {
             return RowRejection(column: "case_id", reason: references.missingReason(.cases, column: "case_id", key: caseID))
         }
@@ -242,7 +286,7 @@ final class RowValidator {
     }
 
     private func checkStaff(required: Bool) -> RowRejection? {
-        guard let staffID = text("staff_id") else { return nil }
+        guard let staffID = text(staffIDColumn!) else { return nil }
         if references.staffRoles[staffID] == nil {
             return RowRejection(column: "staff_id", reason: references.missingReason(.staff, column: "staff_id", key: staffID))
         }
@@ -258,29 +302,40 @@ final class RowValidator {
         return nil
     }
 
-    /// Tab-separated COPY text: backslash, tab, newline and carriage return escaped; NULL is \N.
-    private func encodeCopyLine(lineNumber: Int) {
-        copyLine.removeAll(keepingCapacity: true)
-        for column in 0..<schema.columns.count {
-            if column > 0 { copyLine.append(0x09) }
-            guard let span = spans[column] else {
-                copyLine.append(UInt8(ascii: "\\"))
-                copyLine.append(UInt8(ascii: "N"))
-                continue
-            }
-            for index in span {
-                let byte = values[index]
-                switch byte {
-                case UInt8(ascii: "\\"): copyLine.append(UInt8(ascii: "\\")); copyLine.append(UInt8(ascii: "\\"))
-                case 0x09: copyLine.append(UInt8(ascii: "\\")); copyLine.append(UInt8(ascii: "t"))
-                case 0x0A: copyLine.append(UInt8(ascii: "\\")); copyLine.append(UInt8(ascii: "n"))
-                case 0x0D: copyLine.append(UInt8(ascii: "\\")); copyLine.append(UInt8(ascii: "r"))
-                default: copyLine.append(byte)
+    /// Appends the validated row as a tab-separated COPY text line: backslash, tab, newline and
+    /// carriage return escaped; NULL is \N; then batch_id and the line number.
+    func encodeCopyLine(lineNumber: Int, into line: inout [UInt8]) {
+        values.withUnsafeBufferPointer { values in
+            for column in 0..<spans.count {
+                if column > 0 { line.append(0x09) }
+                guard let span = spans[column] else {
+                    line.append(UInt8(ascii: "\\"))
+                    line.append(UInt8(ascii: "N"))
+                    continue
+                }
+                let value = UnsafeBufferPointer(rebasing: values[span])
+                if !value.contains(where: { $0 == UInt8(ascii: "\\") || $0 < 0x20 }) {
+                    line.append(contentsOf: value)
+                    continue
+                }
+                for byte in value {
+                    switch byte {
+                    case UInt8(ascii: "\\"): line.append(UInt8(ascii: "\\")); line.append(UInt8(ascii: "\\"))
+                    case 0x09: line.append(UInt8(ascii: "\\")); line.append(UInt8(ascii: "t"))
+                    case 0x0A: line.append(UInt8(ascii: "\\")); line.append(UInt8(ascii: "n"))
+                    case 0x0D: line.append(UInt8(ascii: "\\")); line.append(UInt8(ascii: "r"))
+                    default: line.append(byte)
+                    }
                 }
             }
         }
-        copyLine.append(contentsOf: suffix)
-        copyLine.append(contentsOf: String(lineNumber).utf8)
-        copyLine.append(0x0A)
+        line.append(contentsOf: suffix)
+        Self.appendDecimal(lineNumber, to: &line)
+        line.append(0x0A)
+    }
+
+    private static func appendDecimal(_ value: Int, to line: inout [UInt8]) {
+        if value >= 10 { appendDecimal(value / 10, to: &line) }
+        line.append(UInt8(ascii: "0") + UInt8(value % 10))
     }
 }
