@@ -28,7 +28,9 @@ public struct ExtractFile: Sendable {
             case (true, false), (false, true):
                 let name = names.contains(plain) ? plain : gzip
                 let path = (directory as NSString).appendingPathComponent(name)
-                let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+                // stat(2) follows symbolic links: the size is the data's, not the link's.
+                var status = stat()
+                let size = stat(path, &status) == 0 ? Int(status.st_size) : 0
                 files.append(ExtractFile(entity: entity, path: path, name: name, isGzip: name.hasSuffix(".gz"), bytes: size))
             case (false, false):
                 continue
