@@ -1,0 +1,66 @@
+import Foundation
+import Ingest
+import PostgresClient
+import TestSupport
+import XCTest
+
+/// `kill -9` of the throughcare process in the middle of a file: PostgreSQL rolls the file's
+/// transaction back, and the next ingest marks the dead batch failed.
+final class ProcessKillTests: IngestTestCase {
+    func testKilledIngestLeavesNothingPartial() throws {
+        let binary = repositoryRoot().appendingPathComponent(".build/debug/throughcare")
+        try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: binary.path), "build the CLI first (make test does)")
+        try ingest(try makeExtract())
+        XCTAssertEqual(try count("staging.contacts"), 6)
+
+        let directory = try makeExtract()
+        var text = "contact_id,case_id,staff_id,contact_type,contact_at,channel,outcome,duration_minutes\n"
+        for index in 0..<600_000 {
+            text += "X\(index),K1,KW1,keywork_session,2024-01-03T10:00:00Z,face_to_face,completed,30\n"
+        }
+        try Data(text.utf8).write(to: directory.appendingPathComponent("contacts.csv"))
+
+        let pid = try spawn([binary.path, "ingest", directory.path, "--database", database.conninfo, "--quiet"])
+        // Wait until that process is inside the COPY of contacts, then kill it outright.
+        var sawCopy = false
+        for _ in 0..<1_000 where !sawCopy {
+            sawCopy = try connection.query("""
+                select count(*) from pg_stat_activity where query like 'copy staging.contacts%' and state = 'active'
+                """).scalar(Int.self) > 0
+            if !sawCopy { usleep(10_000) }
+        }
+        XCTAssertTrue(sawCopy, "the ingest never reached the contacts COPY")
+        kill(pid, SIGKILL)
+        var status: Int32 = 0
+        waitpid(pid, &status, 0)
+
+        // The server notices the dead client and rolls back; wait for its session to go.
+        for _ in 0..<500 {
+            let open = try connection.query("select count(*) from pg_stat_activity where query like 'copy staging.contacts%'").scalar(Int.self)
+            if open == 0 { break }
+            usleep(10_000)
+        }
+        XCTAssertEqual(try count("staging.contacts"), 6, "nothing of the killed file may remain")
+        XCTAssertEqual(try count("staging.contacts where contact_id like 'X%'"), 0)
+        XCTAssertEqual(try connection.query("select status from ingest.batches order by batch_id desc limit 1").scalar(String.self), "running")
+
+        try ingest(try makeExtract())
+        XCTAssertEqual(try connection.query("select string_agg(status, ',' order by batch_id) from ingest.batches").scalar(String.self),
+                       "succeeded,failed,succeeded")
+    }
+
+    /// posix_spawn, so the test can kill the child with SIGKILL and reap it itself.
+    private func spawn(_ argv: [String]) throws -> pid_t {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        let arguments: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
+        defer { arguments.forEach { free($0) } }
+        var pid: pid_t = 0
+        let result = posix_spawn(&pid, argv[0], &actions, nil, arguments, environ)
+        guard result == 0 else { throw POSIXError(POSIXErrorCode(rawValue: result) ?? .EINVAL) }
+        return pid
+    }
+}
