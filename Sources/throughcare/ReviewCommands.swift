@@ -42,6 +42,8 @@ struct SampleCommand: ParsableCommand {
     var inCustody = false
     @Option(help: ArgumentHelp("Limit to one scope, e.g. establishment:LEI or probation_region:Yorkshire.", valueName: "type:id"))
     var scope: String?
+    @Option(name: .customLong("run"), help: "Aggregate run whose results the sample shows (default: the newest run with this exact period, else a new --period whole run).")
+    var runID: Int64?
     @OptionGroup var database: DatabaseOptions
 
     func validate() throws {
@@ -51,10 +53,22 @@ struct SampleCommand: ParsableCommand {
 
     func run() throws {
         let connection = try database.connect()
-        try AggregateRunner(connection: connection).prepareSchema()
+        let aggregate = AggregateRunner(connection: connection)
+        try aggregate.prepareSchema()
+        var run = runID
+        if run == nil {
+            run = try connection.query("""
+                select max(r.run_id) from metrics.runs r join metrics.run_periods p on p.run_id = r.run_id
+                where r.status = 'succeeded' and p.period_start = \(from.description)::date and p.nominal_end = \(to.description)::date
+                """).scalar(Int64?.self)
+        }
+        if run == nil {
+            if !database.quiet { Console.note("no run has the period \(from) to \(to) yet: aggregating it (--period whole)") }
+            run = try aggregate.run(AggregateRequest(from: from, to: to, period: .whole, parameters: try RunParameters()))
+        }
         let scopeParts = scope.map { $0.split(separator: ":", maxSplits: 1).map(String.init) }
         let result = try connection.query("""
-            select * from metrics.draw_sample(null, \(from.description)::date, \(to.description)::date, \(size), \(seed),
+            select * from metrics.draw_sample(\(run), \(from.description)::date, \(to.description)::date, \(size), \(seed),
                                               \(inCustody), \(scopeParts?[0]), \(scopeParts?[1]))
             """)
         Console.print(result.columns.joined(separator: "\t"))
