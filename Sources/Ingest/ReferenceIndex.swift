@@ -10,6 +10,9 @@ struct ReferenceIndex {
     var staffRoles: [String: String] = [:]
     /// case_id → whether the case has a release date.
     var caseReleased: [String: Bool] = [:]
+    /// The same case and staff ids, for byte-level look-ups on the hot path.
+    var caseIDs = ByteKeySet([String]())
+    var staffIDs = ByteKeySet([String]())
     /// entity → key → where this batch rejected it ("cases.csv line 14").
     var rejected: [ContractEntity: [String: String]] = [:]
 
@@ -31,6 +34,8 @@ struct ReferenceIndex {
                 index.caseReleased[row[0]!] = row[1] == "t"
             }
         }
+        index.caseIDs = ByteKeySet(index.caseReleased.keys)
+        index.staffIDs = ByteKeySet(index.staffRoles.keys)
         for reference in needed {
             let rows = try connection.query("""
                 select distinct on (r.key_value) r.key_value, r.file, r.line_number

@@ -274,7 +274,14 @@ final class RowValidator {
         }
     }
 
+    /// Whether the current row's value of `column` is in `keys`, compared as bytes.
+    private func value(_ column: Int, isIn keys: ByteKeySet) -> Bool {
+        guard let span = spans[column] else { return false }
+        return values.withUnsafeBufferPointer { keys.contains(UnsafeBufferPointer(rebasing: $0[span])) }
+    }
+
     private func checkCase(requireRelease: Bool) -> RowRejection? {
+        if !requireRelease && value(caseIDColumn!, isIn: references.caseIDs) { return nil }
         let caseID = text(caseIDColumn!)!
         guard let released = references.caseReleased[caseID] else {
             return RowRejection(column: "case_id", reason: references.missingReason(.cases, column: "case_id", key: caseID))
@@ -286,6 +293,7 @@ final class RowValidator {
     }
 
     private func checkStaff(required: Bool) -> RowRejection? {
+        if value(staffIDColumn!, isIn: references.staffIDs) { return nil }
         guard let staffID = text(staffIDColumn!) else { return nil }
         if references.staffRoles[staffID] == nil {
             return RowRejection(column: "staff_id", reason: references.missingReason(.staff, column: "staff_id", key: staffID))

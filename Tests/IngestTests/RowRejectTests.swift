@@ -186,3 +186,27 @@ final class RowRejectTests: IngestTestCase {
                        "HMP Leeds, West Yorkshire")
     }
 }
+
+/// Many keys, some repeated: every later occurrence is rejected naming the first, none missed.
+final class DuplicateKeyTests: IngestTestCase {
+    func testEveryRepeatedKeyIsFoundAmongManyRows() throws {
+        let directory = try makeExtract()
+        var text = "contact_id,case_id,staff_id,contact_type,contact_at,channel,outcome,duration_minutes\n"
+        var expected: [Reject] = []
+        for row in 0..<20_000 {
+            // Every 200th row repeats the key of the row 7 before it (line = row + 2).
+            let key = row % 200 == 199 ? "N\(row - 7)" : "N\(row)"
+            text += "\(key),K1,KW1,keywork_session,2024-01-03T10:00:00Z,face_to_face,completed,\n"
+            if row % 200 == 199 {
+                expected.append(Reject(file: "contacts.csv", line: row + 2, column: "contact_id",
+                                       reason: "duplicate contact_id \(key): first seen at line \(row - 7 + 2), which was kept"))
+            }
+        }
+        try Data(text.utf8).write(to: directory.appendingPathComponent("contacts.csv"))
+        let report = try ingest(directory)
+        XCTAssertEqual(try self.report(report, "contacts.csv").rowsRejected, 100)
+        XCTAssertEqual(try rejects().sorted { $0.line < $1.line }, expected)
+        XCTAssertEqual(try count("staging.contacts"), 19_900)
+        XCTAssertEqual(try connection.query("select count(distinct contact_id) from staging.contacts").scalar(Int.self), 19_900)
+    }
+}
