@@ -36,7 +36,11 @@ test: deps
 bench: bench-ingest
 
 bench-ingest: release
-	@command -v bc >/dev/null || apt-get install -y -qq bc
+	@missing=""; for p in bc time; do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
 	scripts/bench-ingest.sh
 
 clean:

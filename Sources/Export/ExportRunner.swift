@@ -20,23 +20,31 @@ public struct ExportRunner {
         return id
     }
 
-    /// Writes rates.csv, volumes.csv, case_metrics.csv and report.html for the run; returns the folder.
+    /// Writes rates.csv, volumes.csv and report.html for the run (case_metrics.csv too when
+    /// `includeCases`); returns the folder. An official run exports its published figures, with
+    /// small numbers suppressed; an exploratory run exports everything, for analysts.
     @discardableResult
-    public func export(runID: Int64, to root: URL) throws -> URL {
+    public func export(runID: Int64, to root: URL, includeCases: Bool = false) throws -> URL {
         let directory = root.appendingPathComponent("run-\(runID)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let tables = [
-            ("rates.csv", "select scope_type, scope_id, period_start, period_end, metric, numerator, denominator, rate, ci_low, ci_high, band from metrics.rates where run_id = \(runID) order by 1, 2, 3, 5"),
+        let official = try connection.query("select official from metrics.runs where run_id = \(runID)").scalar(Bool?.self) ?? false
+        // run_id is an Int64 the program produced, not text from a user.
+        let rates = official
+            ? "select scope_type, scope_id, period_start, period_end, metric, numerator, denominator, rate, ci_low, ci_high, band, suppressed from published.rates_cells where run_id = \(runID) order by 1, 2, 3, 5"
+            : "select scope_type, scope_id, period_start, period_end, metric, numerator, denominator, rate, ci_low, ci_high, band from metrics.rates where run_id = \(runID) order by 1, 2, 3, 5"
+        var tables = [
+            ("rates.csv", rates),
             ("volumes.csv", "select scope_type, scope_id, period_start, period_end, measure, value from metrics.volumes where run_id = \(runID) order by 1, 2, 3, 5"),
-            ("case_metrics.csv", "select case_id, period_start, period_end, metric, eligible, met, detail from metrics.case_metrics where run_id = \(runID) order by 1, 2, 4"),
         ]
+        if includeCases {
+            tables.append(("case_metrics.csv", "select case_id, period_start, period_end, metric, eligible, met, detail from metrics.case_metrics where run_id = \(runID) order by 1, 2, 4"))
+        }
         for (name, select) in tables {
             let url = directory.appendingPathComponent(name)
             _ = FileManager.default.createFile(atPath: url.path, contents: nil)
             let handle = try FileHandle(forWritingTo: url)
             defer { try? handle.close() }
             var pending: [UInt8] = []
-            // run_id is an Int64 the program produced, not text from a user.
             try connection.copyOut("copy (\(select)) to stdout with (format csv, header)") { chunk in
                 pending.append(contentsOf: chunk)
                 if pending.count > 1 << 20 {
@@ -46,17 +54,17 @@ public struct ExportRunner {
             }
             try handle.write(contentsOf: pending)
         }
-        try writeReport(runID: runID, to: directory.appendingPathComponent("report.html"))
+        try writeReport(runID: runID, official: official, to: directory.appendingPathComponent("report.html"))
         return directory
     }
 
-    private func writeReport(runID: Int64, to url: URL) throws {
+    private func writeReport(runID: Int64, official: Bool, to url: URL) throws {
         let run = try connection.query("""
             select range_from::text, range_to::text, period_kind, as_of::text, coalesce(git_commit, '') from metrics.runs where run_id = \(runID)
             """).rows.first
         let rates = try connection.query("""
             select metric, period_start::text, numerator, denominator, rate, ci_low, ci_high, band
-            from metrics.rates where run_id = \(runID) and scope_type = 'national'
+            from \(unsafeRaw: official ? "published.rates_cells" : "metrics.rates") where run_id = \(runID) and scope_type = 'national'
             order by metric, period_start
             """).rows
         func escape(_ text: String?) -> String {

@@ -71,11 +71,18 @@ public final class IngestRunner {
             if sameSize {
                 let digest = try StreamingSHA256.of(path: file.path)
                 sha256 = digest
+                // Skip only when that load is the latest of the entity, its mode cannot leave other
+                // rows behind (a full load, or this run is incremental too), and its rows are still
+                // in staging (UNLOGGED tables are emptied by a server crash).
                 let alreadyLoaded = try connection.query("""
                     select f.batch_id from ingest.batch_files f
+                    join ingest.batches b on b.batch_id = f.batch_id
                     where f.sha256 = \(digest) and f.entity = \(file.entity.rawValue) and f.status = 'loaded'
+                      and (b.mode = 'full' or \(options.mode.rawValue) = 'incremental')
                       and f.batch_id = (select max(g.batch_id) from ingest.batch_files g
                                         where g.entity = \(file.entity.rawValue) and g.status = 'loaded')
+                      and f.rows_loaded = (select count(*) from \(unsafeRaw: EntitySchema.forEntity(file.entity).stagingTable) s
+                                           where s.batch_id = f.batch_id)
                     """).rows.first
                 if let previous = alreadyLoaded {
                     let report = FileReport(file: file.name, status: .skippedUnchanged, bytes: file.bytes,

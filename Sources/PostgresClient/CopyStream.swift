@@ -128,7 +128,10 @@ extension PostgresConnection {
             } else if length == -1 {
                 break
             } else {
-                throw PostgresError(kind: .copy, message: "COPY TO STDOUT failed: \(lastErrorMessage)", query: statement)
+                let failure = PostgresError(kind: .copy, message: "COPY TO STDOUT failed: \(lastErrorMessage)", query: statement)
+                // Drain the results so the connection can run the next command.
+                while let result = PQgetResult(handle) { PQclear(result) }
+                throw failure
             }
         }
         var failure: PostgresError?

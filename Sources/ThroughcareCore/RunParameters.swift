@@ -49,12 +49,43 @@ public struct RunParameters: Sendable, Equatable {
         Self.defaults.map { ($0.name, values[$0.name]!) }
     }
 
-    /// The parameters as a JSON object (numbers unquoted), for the run's lineage record.
+    /// The parameters as a JSON object (plain decimal numbers unquoted), for the run's lineage
+    /// record; the SQL side checks each value's type and names the parameter when one is wrong.
     public var json: String {
         let body = ordered.map { name, value in
-            let isNumber = Double(value) != nil
-            return "\"\(name)\": " + (isNumber ? value : "\"\(value)\"")
+            "\(Self.jsonString(name)): " + (Self.isPlainNumber(value) ? value : Self.jsonString(value))
         }
         return "{" + body.joined(separator: ", ") + "}"
+    }
+
+    /// `-?digits[.digits]`: a JSON number as a person writes one (no `nan`, `inf` or hex).
+    static func isPlainNumber(_ text: String) -> Bool {
+        var characters = Substring(text)
+        if characters.first == "-" { characters = characters.dropFirst() }
+        let parts = characters.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
+        guard let whole = parts.first, !whole.isEmpty, whole.allSatisfy(\.isASCII), whole.allSatisfy(\.isNumber) else { return false }
+        if parts.count == 2 { return !parts[1].isEmpty && parts[1].allSatisfy { $0.isASCII && $0.isNumber } }
+        return true
+    }
+
+    static func jsonString(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if scalar.value < 0x20 {
+                    let hex = String(scalar.value, radix: 16)
+                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return out + "\""
     }
 }

@@ -28,7 +28,8 @@ struct DemoCommand: ParsableCommand {
         _ = try ExtractGenerator(scale: scale, seed: seed).write(to: extract)
         let connection = try database.connect()
         Console.print("2/5 ingest")
-        _ = try runIngest(connection: connection, directory: extract.path, options: IngestOptions(), quiet: database.quiet)
+        let ingested = try runIngest(connection: connection, directory: extract.path, options: IngestOptions(), quiet: database.quiet)
+        if ingested.anyFailed { throw fileFailedExitCode }
         Console.print("3/5 transform")
         let parameters = try RunParameters()
         try TransformRunner(connection: connection).run(parameters: parameters)
@@ -36,8 +37,8 @@ struct DemoCommand: ParsableCommand {
         let runID = try AggregateRunner(connection: connection).run(AggregateRequest(
             from: CivilDate("2024-01-01")!, to: CivilDate("2025-01-01")!, period: .quarter, official: true, parameters: parameters))
         try SummaryTable.print(connection: connection, runID: runID)
-        let exported = try ExportRunner(connection: connection).export(runID: runID, to: workspaceURL.appendingPathComponent("export"))
-        Console.print("5/5 export: \(exported.path) (rates.csv, volumes.csv, case_metrics.csv, report.html)")
+        let exported = try ExportRunner(connection: connection).export(runID: runID, to: workspaceURL.appendingPathComponent("export"), includeCases: true)
+        Console.print("5/5 export: \(exported.path) (rates.csv with suppression, volumes.csv, case_metrics.csv, report.html)")
         if database.database == nil, ProcessInfo.processInfo.environment["DATABASE_URL"] == nil,
            let info = try? LocalCluster(name: LocalDefaults.clusterName).info() {
             Console.print("""

@@ -14,13 +14,15 @@ struct ExportCommand: ParsableCommand {
     var runID: Int64?
     @Option(help: "Folder to write into; the run gets its own subfolder.")
     var out: String = "notebooks-export"
+    @Flag(name: .customLong("include-cases"), help: "Also write case_metrics.csv (case-level evidence: not for publication).")
+    var includeCases = false
     @OptionGroup var database: DatabaseOptions
 
     func run() throws {
         let connection = try database.connect()
         let exporter = ExportRunner(connection: connection)
         let runID = try self.runID ?? exporter.latestRunID()
-        let directory = try exporter.export(runID: runID, to: URL(fileURLWithPath: out))
+        let directory = try exporter.export(runID: runID, to: URL(fileURLWithPath: out), includeCases: includeCases)
         Console.print("exported run \(runID) to \(directory.path)")
     }
 }
@@ -48,7 +50,12 @@ struct SampleCommand: ParsableCommand {
 
     func validate() throws {
         guard size > 0 else { throw ValidationError("--size must be at least 1") }
-        if let scope, !scope.contains(":") { throw ValidationError("--scope takes TYPE:ID, e.g. establishment:LEI") }
+        if let scope {
+            let parts = scope.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
+            guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
+                throw ValidationError("--scope takes TYPE:ID, e.g. establishment:LEI or probation_region:Wales")
+            }
+        }
     }
 
     func run() throws {

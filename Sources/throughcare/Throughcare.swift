@@ -14,7 +14,7 @@ struct Throughcare: ParsableCommand {
             volumes), export (CSV and an HTML report). Without --database or DATABASE_URL every command uses \
             the embedded local PostgreSQL cluster (see `throughcare db`).
 
-            Exit codes: 0 success; 1 error; 2 invalid command line; 3 an extract file failed to load.
+            Exit codes: 0 success; 1 error; 3 an extract file failed to load; 64 invalid command line.
             """,
         version: "0.1.0",
         subcommands: [

@@ -72,4 +72,16 @@ class IngestTestCase: XCTestCase {
     func report(_ report: IngestReport, _ file: String) throws -> FileReport {
         try XCTUnwrap(report.files.first { $0.file == file }, "no report for \(file)")
     }
+
+    /// Loads the base extract with `file` replaced, expects exactly one reject and every other row loaded.
+    func assertSingleReject(file: String, fixture: String, line: Int, column: String?, reason: String,
+                            table: String, goodRows: Int, line callLine: UInt = #line) throws {
+        let report = try ingest(try makeExtract(replacing: [file: fixture]))
+        XCTAssertEqual(try rejects(), [Reject(file: file, line: line, column: column, reason: reason)], line: callLine)
+        let fileReport = try self.report(report, file)
+        XCTAssertEqual(fileReport.status, .loaded, line: callLine)
+        XCTAssertEqual(fileReport.rowsRejected, 1, line: callLine)
+        XCTAssertEqual(fileReport.rowsLoaded, goodRows, line: callLine)
+        XCTAssertEqual(try count(table), goodRows, line: callLine)
+    }
 }

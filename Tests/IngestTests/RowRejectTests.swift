@@ -4,18 +4,6 @@ import XCTest
 
 /// Each contract rule broken once: the exact reject, and the good rows around it loaded.
 final class RowRejectTests: IngestTestCase {
-    /// Loads the base extract with `file` replaced, expects exactly one reject and every other row loaded.
-    func assertSingleReject(file: String, fixture: String, line: Int, column: String?, reason: String,
-                            table: String, goodRows: Int, line callLine: UInt = #line) throws {
-        let report = try ingest(try makeExtract(replacing: [file: fixture]))
-        XCTAssertEqual(try rejects(), [Reject(file: file, line: line, column: column, reason: reason)], line: callLine)
-        let fileReport = try self.report(report, file)
-        XCTAssertEqual(fileReport.status, .loaded, line: callLine)
-        XCTAssertEqual(fileReport.rowsRejected, 1, line: callLine)
-        XCTAssertEqual(fileReport.rowsLoaded, goodRows, line: callLine)
-        XCTAssertEqual(try count(table), goodRows, line: callLine)
-    }
-
     func testUnknownCode() throws {
         try assertSingleReject(file: "contacts.csv", fixture: "contacts-unknown-code.csv", line: 8, column: "contact_type",
                                reason: "contact_type \"keywork\" is not one of keywork_session, pom_contact, com_contact, pom_com_liaison, handover_meeting",
@@ -208,5 +196,55 @@ final class DuplicateKeyTests: IngestTestCase {
         XCTAssertEqual(try rejects().sorted { $0.line < $1.line }, expected)
         XCTAssertEqual(try count("staging.contacts"), 19_900)
         XCTAssertEqual(try connection.query("select count(distinct contact_id) from staging.contacts").scalar(Int.self), 19_900)
+    }
+}
+
+/// The rest of the contract's rules, each broken once.
+final class MoreRuleTests: IngestTestCase {
+    func testNonComStaffNeedsEstablishment() throws {
+        try assertSingleReject(file: "staff.csv", fixture: "staff-no-establishment.csv", line: 6, column: "establishment_code",
+                               reason: "establishment_code is required for role keyworker", table: "staging.staff", goodRows: 4)
+    }
+
+    func testAllocationEndBeforeStart() throws {
+        try assertSingleReject(file: "allocations.csv", fixture: "allocations-end-before-start.csv", line: 6, column: "end_date",
+                               reason: "end_date 2024-01-31 is before start_date 2024-02-01", table: "staging.allocations", goodRows: 4)
+    }
+
+    func testAllocationUnknownCase() throws {
+        try assertSingleReject(file: "allocations.csv", fixture: "allocations-unknown-case.csv", line: 6, column: "case_id",
+                               reason: "case_id \"K7\" does not exist in cases.csv (this extract or an earlier load)", table: "staging.allocations", goodRows: 4)
+    }
+
+    func testAllocationUnknownStaff() throws {
+        try assertSingleReject(file: "allocations.csv", fixture: "allocations-unknown-staff.csv", line: 6, column: "staff_id",
+                               reason: "staff_id \"KW9\" does not exist in staff.csv (this extract or an earlier load)", table: "staging.allocations", goodRows: 4)
+    }
+
+    func testAllocationDuplicateCompositeKey() throws {
+        try assertSingleReject(file: "allocations.csv", fixture: "allocations-duplicate-key.csv", line: 6, column: nil,
+                               reason: "duplicate case_id, staff_id, role, start_date K1, POM1, pom, 2023-06-10: first seen at line 3, which was kept",
+                               table: "staging.allocations", goodRows: 4)
+    }
+
+    func testAssessmentUnknownStaff() throws {
+        try assertSingleReject(file: "assessments.csv", fixture: "assessments-unknown-staff.csv", line: 4, column: "staff_id",
+                               reason: "staff_id \"NOBODY\" does not exist in staff.csv (this extract or an earlier load)", table: "staging.assessments", goodRows: 2)
+    }
+
+    func testReleaseOutcomeUnknownCase() throws {
+        try assertSingleReject(file: "release_outcomes.csv", fixture: "release-outcomes-unknown-case.csv", line: 3, column: "case_id",
+                               reason: "case_id \"K8\" does not exist in cases.csv (this extract or an earlier load)", table: "staging.release_outcomes", goodRows: 1)
+    }
+
+    func testRecallNeedsExpectedReleaseDate() throws {
+        try assertSingleReject(file: "cases.csv", fixture: "cases-recall-no-expected-release.csv", line: 5, column: "expected_release_date",
+                               reason: "expected_release_date is required for a recall sentence", table: "staging.cases", goodRows: 3)
+    }
+
+    func testDuplicateCaseKeepsTheFirst() throws {
+        try assertSingleReject(file: "cases.csv", fixture: "cases-duplicate-key.csv", line: 5, column: "case_id",
+                               reason: "duplicate case_id K2: first seen at line 3, which was kept", table: "staging.cases", goodRows: 3)
+        XCTAssertEqual(try connection.query("select sentence_type from staging.cases where case_id = 'K2'").scalar(String.self), "indeterminate")
     }
 }

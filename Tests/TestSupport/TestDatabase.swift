@@ -19,6 +19,7 @@ public final class TestCluster: @unchecked Sendable {
             baseConninfo = url
             return url
         }
+        removeClustersOfDeadTestProcesses()
         let created = try LocalCluster.throwaway(prefix: "test")
         let info = try created.start()
         cluster = created
@@ -27,6 +28,18 @@ public final class TestCluster: @unchecked Sendable {
         }
         baseConninfo = try info.conninfo(database: "postgres")
         return baseConninfo!
+    }
+
+    /// A test process killed before its atexit handler ran leaves its cluster behind
+    /// (`test-<pid>-<id>`): stop and remove those whose process is gone.
+    static func removeClustersOfDeadTestProcesses() {
+        let root = LocalCluster.defaultRoot
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? []
+        for name in names where name.hasPrefix("test-") {
+            let parts = name.split(separator: "-")
+            guard parts.count == 3, let pid = Int32(parts[1]), kill(pid, 0) != 0, errno == ESRCH else { continue }
+            try? LocalCluster(name: name, root: root).destroy()
+        }
     }
 
     static func stopThrowaway() throws {
