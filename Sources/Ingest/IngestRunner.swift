@@ -38,25 +38,26 @@ public final class IngestRunner {
         var reports: [FileReport] = []
         var failed: [ContractEntity: String] = [:]
         var warnings: [String] = []
+        /// A file that did not load: its ledger row, its report, its progress line.
+        func settle(_ report: FileReport, entity: ContractEntity, sha256: String?) throws {
+            try record(report, entity: entity, batchID: batchID, sha256: sha256)
+            reports.append(report)
+            progress?.fileFinished(report)
+        }
         if !discovered.unknown.isEmpty {
             warnings.append("files not in the contract ignored: \(discovered.unknown.joined(separator: ", "))")
         }
         for (entity, message) in discovered.conflicts.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
             failed[entity] = entity.csvFileName
-            let report = FileReport(file: entity.csvFileName, status: .failed, message: message)
-            try record(report, entity: entity, batchID: batchID, sha256: nil)
-            reports.append(report)
-            progress?.fileFinished(report)
+            try settle(FileReport(file: entity.csvFileName, status: .failed, message: message), entity: entity, sha256: nil)
         }
         let loader = FileLoader(connection: connection, batchID: batchID, options: options, progress: progress)
         for file in discovered.files {
             if let blocker = file.entity.references.first(where: { failed[$0] != nil }) {
                 failed[file.entity] = file.name
-                let report = FileReport(file: file.name, status: .skippedDependency, bytes: file.bytes,
-                                        message: "skipped: \(failed[blocker]!) failed in this batch, so its rows could not be checked against it")
-                try record(report, entity: file.entity, batchID: batchID, sha256: nil)
-                reports.append(report)
-                progress?.fileFinished(report)
+                try settle(FileReport(file: file.name, status: .skippedDependency, bytes: file.bytes,
+                                      message: "skipped: \(failed[blocker]!) failed in this batch, so its rows could not be checked against it"),
+                           entity: file.entity, sha256: nil)
                 continue
             }
             progress?.fileStarted(file.name, bytes: file.bytes)
@@ -71,25 +72,10 @@ public final class IngestRunner {
             if sameSize {
                 let digest = try StreamingSHA256.of(path: file.path)
                 sha256 = digest
-                // Skip only when that load is the latest of the entity, its mode cannot leave other
-                // rows behind (a full load, or this run is incremental too), and its rows are still
-                // in staging (UNLOGGED tables are emptied by a server crash).
-                let alreadyLoaded = try connection.query("""
-                    select f.batch_id from ingest.batch_files f
-                    join ingest.batches b on b.batch_id = f.batch_id
-                    where f.sha256 = \(digest) and f.entity = \(file.entity.rawValue) and f.status = 'loaded'
-                      and (b.mode = 'full' or \(options.mode.rawValue) = 'incremental')
-                      and f.batch_id = (select max(g.batch_id) from ingest.batch_files g
-                                        where g.entity = \(file.entity.rawValue) and g.status = 'loaded')
-                      and f.rows_loaded = (select count(*) from \(unsafeRaw: EntitySchema.forEntity(file.entity).stagingTable) s
-                                           where s.batch_id = f.batch_id)
-                    """).rows.first
-                if let previous = alreadyLoaded {
-                    let report = FileReport(file: file.name, status: .skippedUnchanged, bytes: file.bytes,
-                                            message: "unchanged since batch \(previous[0]!) (same sha256): nothing to do")
-                    try record(report, entity: file.entity, batchID: batchID, sha256: digest)
-                    reports.append(report)
-                    progress?.fileFinished(report)
+                if let previous = try unchangedLoad(of: file, sha256: digest) {
+                    try settle(FileReport(file: file.name, status: .skippedUnchanged, bytes: file.bytes,
+                                          message: "unchanged since batch \(previous) (same sha256): nothing to do"),
+                               entity: file.entity, sha256: digest)
                     continue
                 }
             }
@@ -101,15 +87,30 @@ public final class IngestRunner {
                 failed[file.entity] = file.name
                 var report = FileReport(file: file.name, status: .failed, bytes: file.bytes, message: "\(error)")
                 if let fileError = error as? IngestFileError { report.message = fileError.description }
-                try record(report, entity: file.entity, batchID: batchID, sha256: sha256)
-                reports.append(report)
-                progress?.fileFinished(report)
+                try settle(report, entity: file.entity, sha256: sha256)
             }
         }
         let anyLoaded = reports.contains { $0.status == .loaded || $0.status == .skippedUnchanged }
         let status = failed.isEmpty ? "succeeded" : (anyLoaded ? "partial" : "failed")
         try connection.query("update ingest.batches set status = \(status), finished_at = now() where batch_id = \(batchID)")
         return IngestReport(batchID: batchID, files: reports, warnings: warnings)
+    }
+
+    /// The batch that loaded this very file, when loading it again would change nothing: that
+    /// load is the entity's latest, its mode cannot have left other rows behind (a full load, or
+    /// this run is incremental too), and its rows are all still in staging (an UNLOGGED table is
+    /// emptied by a server crash).
+    private func unchangedLoad(of file: ExtractFile, sha256: String) throws -> String? {
+        try connection.query("""
+            select f.batch_id::text from ingest.batch_files f
+            join ingest.batches b on b.batch_id = f.batch_id
+            where f.sha256 = \(sha256) and f.entity = \(file.entity.rawValue) and f.status = 'loaded'
+              and (b.mode = 'full' or \(options.mode.rawValue) = 'incremental')
+              and f.batch_id = (select max(g.batch_id) from ingest.batch_files g
+                                where g.entity = \(file.entity.rawValue) and g.status = 'loaded')
+              and f.rows_loaded = (select count(*) from \(unsafeRaw: EntitySchema.forEntity(file.entity).stagingTable) s
+                                   where s.batch_id = f.batch_id)
+            """).rows.first?[0]
     }
 
     /// Ledger row for a file that did not load (the loaded ones write theirs inside their transaction).

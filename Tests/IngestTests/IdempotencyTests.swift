@@ -36,6 +36,34 @@ final class IdempotencyTests: IngestTestCase {
         XCTAssertEqual(after, before)
     }
 
+    /// "Unchanged" is trusted only while its rows are still there: an UNLOGGED staging table is
+    /// emptied by a server crash, and the same file must then load again.
+    func testUnchangedFileReloadsWhenStagingLostItsRows() throws {
+        let directory = try makeExtract()
+        try ingest(directory)
+        XCTAssertEqual(try self.report(try ingest(directory, mode: .incremental), "contacts.csv").status, .skippedUnchanged)
+        try connection.execute(script: "truncate staging.contacts")
+        let report = try ingest(directory)
+        XCTAssertEqual(try self.report(report, "contacts.csv").status, .loaded)
+        XCTAssertEqual(try self.report(report, "cases.csv").status, .skippedUnchanged)
+        XCTAssertEqual(try count("staging.contacts"), 6)
+    }
+
+    /// A file last loaded incrementally is loaded again by a full run (which must remove rows
+    /// the file does not hold).
+    func testFullRunDoesNotTrustAnIncrementalLoad() throws {
+        try ingest(try makeExtract())
+        let extra = try makeExtract(replacing: ["contacts.csv": "contacts-unknown-code.csv"])
+        try connection.execute(script: "update ingest.batch_files set sha256 = 'forgotten'")
+        try ingest(extra, mode: .incremental)
+        let directory = try makeExtract(replacing: ["contacts.csv": "contacts-header-only.csv"])
+        try ingest(directory, mode: .incremental)
+        XCTAssertEqual(try count("staging.contacts"), 6, "incremental deletes nothing")
+        let report = try ingest(directory)
+        XCTAssertEqual(try self.report(report, "contacts.csv").status, .loaded)
+        XCTAssertEqual(try count("staging.contacts"), 0)
+    }
+
     func testFullModeRemovesRowsAbsentFromTheFile() throws {
         try ingest(try makeExtract())
         XCTAssertEqual(try count("staging.contacts"), 6)
