@@ -97,14 +97,7 @@ final class IdempotencyTests: IngestTestCase {
         try ingest(try makeExtract())
         XCTAssertEqual(try count("staging.contacts"), 6)
 
-        let directory = try makeExtract()
-        let contacts = directory.appendingPathComponent("contacts.csv")
-        var text = "contact_id,case_id,staff_id,contact_type,contact_at,channel,outcome,duration_minutes\n"
-        text.reserveCapacity(40_000_000)
-        for index in 0..<600_000 {
-            text += "X\(index),K1,KW1,keywork_session,2024-01-03T10:00:00Z,face_to_face,completed,30\n"
-        }
-        try Data(text.utf8).write(to: contacts)
+        let directory = try makeExtractWithLargeContacts()
 
         let victim = try database.connect()
         let pid = victim.backendPID
@@ -127,11 +120,6 @@ final class IdempotencyTests: IngestTestCase {
         XCTAssertThrowsError(try IngestRunner(connection: victim, options: IngestOptions(maxRejectRate: 1)).run(directory: directory.path))
         killed.wait()
 
-        XCTAssertEqual(try count("staging.contacts"), 6, "nothing of the interrupted file may remain")
-        XCTAssertEqual(try count("staging.contacts where contact_id like 'X%'"), 0)
-        XCTAssertEqual(try connection.query("select status from ingest.batches order by batch_id desc limit 1").scalar(String.self), "running")
-        try ingest(try makeExtract())
-        XCTAssertEqual(try connection.query("select string_agg(status, ',' order by batch_id) from ingest.batches").scalar(String.self),
-                       "succeeded,failed,succeeded")
+        try assertInterruptedLoadKeptNothing()
     }
 }

@@ -84,4 +84,29 @@ class IngestTestCase: XCTestCase {
         XCTAssertEqual(fileReport.rowsLoaded, goodRows, line: callLine)
         XCTAssertEqual(try count(table), goodRows, line: callLine)
     }
+
+    /// The base extract with a contacts file large enough (600,000 rows of `X…` ids) that a
+    /// test can interrupt its load mid-COPY.
+    func makeExtractWithLargeContacts() throws -> URL {
+        let directory = try makeExtract()
+        var text = "contact_id,case_id,staff_id,contact_type,contact_at,channel,outcome,duration_minutes\n"
+        text.reserveCapacity(50_000_000)
+        for index in 0..<600_000 {
+            text += "X\(index),K1,KW1,keywork_session,2024-01-03T10:00:00Z,face_to_face,completed,30\n"
+        }
+        try Data(text.utf8).write(to: directory.appendingPathComponent("contacts.csv"))
+        return directory
+    }
+
+    /// After an interrupted load of `makeExtractWithLargeContacts()` over the base extract:
+    /// staging still holds the base contacts only, the dead batch is still `running`, and the
+    /// next ingest marks it `failed`.
+    func assertInterruptedLoadKeptNothing(line: UInt = #line) throws {
+        XCTAssertEqual(try count("staging.contacts"), 6, "nothing of the interrupted file may remain", line: line)
+        XCTAssertEqual(try count("staging.contacts where contact_id like 'X%'"), 0, line: line)
+        XCTAssertEqual(try connection.query("select status from ingest.batches order by batch_id desc limit 1").scalar(String.self), "running", line: line)
+        try ingest(try makeExtract())
+        XCTAssertEqual(try connection.query("select string_agg(status, ',' order by batch_id) from ingest.batches").scalar(String.self),
+                       "succeeded,failed,succeeded", line: line)
+    }
 }

@@ -13,12 +13,7 @@ final class ProcessKillTests: IngestTestCase {
         try ingest(try makeExtract())
         XCTAssertEqual(try count("staging.contacts"), 6)
 
-        let directory = try makeExtract()
-        var text = "contact_id,case_id,staff_id,contact_type,contact_at,channel,outcome,duration_minutes\n"
-        for index in 0..<600_000 {
-            text += "X\(index),K1,KW1,keywork_session,2024-01-03T10:00:00Z,face_to_face,completed,30\n"
-        }
-        try Data(text.utf8).write(to: directory.appendingPathComponent("contacts.csv"))
+        let directory = try makeExtractWithLargeContacts()
 
         let pid = try spawn([binary.path, "ingest", directory.path, "--database", database.conninfo, "--quiet"])
         // Wait until that process is inside the COPY of contacts, then kill it outright.
@@ -40,13 +35,7 @@ final class ProcessKillTests: IngestTestCase {
             if open == 0 { break }
             usleep(10_000)
         }
-        XCTAssertEqual(try count("staging.contacts"), 6, "nothing of the killed file may remain")
-        XCTAssertEqual(try count("staging.contacts where contact_id like 'X%'"), 0)
-        XCTAssertEqual(try connection.query("select status from ingest.batches order by batch_id desc limit 1").scalar(String.self), "running")
-
-        try ingest(try makeExtract())
-        XCTAssertEqual(try connection.query("select string_agg(status, ',' order by batch_id) from ingest.batches").scalar(String.self),
-                       "succeeded,failed,succeeded")
+        try assertInterruptedLoadKeptNothing()
     }
 
     /// posix_spawn, so the test can kill the child with SIGKILL and reap it itself.
