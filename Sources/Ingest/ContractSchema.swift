@@ -44,6 +44,16 @@ struct EntitySchema: Sendable {
 
     var stagingTable: String { "staging." + entity.rawValue }
 
+    /// Whether every column has a binary COPY form (all but `fte`'s numeric do).
+    var supportsBinaryCopy: Bool {
+        columns.allSatisfy { RowValidator.BinaryKind($0.kind) != .unsupported }
+    }
+
+    /// Whether any column is a timestamp, which binary COPY converts with `LondonDayOffsets`.
+    var hasTimestamps: Bool {
+        columns.contains { if case .timestamp = $0.kind { return true } else { return false } }
+    }
+
     func columnIndex(_ name: String) -> Int {
         columns.firstIndex { $0.name == name }!
     }

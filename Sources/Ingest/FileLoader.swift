@@ -43,6 +43,12 @@ struct FileLoader {
         let keys = DuplicateKeyFilter()
         let columnList = (schema.columns.map(\.name) + ["batch_id", "line_number"]).map(quoteIdentifier).joined(separator: ", ")
         let target = options.mode == .full ? schema.stagingTable : "pg_temp.incoming"
+        // Binary COPY where every column has a binary form; rows it cannot carry exactly wait in
+        // `textRows` and follow as text (see BinaryCopyFormat).
+        let binary = schema.supportsBinaryCopy
+        let localOffsets = binary && schema.hasTimestamps
+            ? try LondonDayOffsets.load(years: LondonDayOffsets.defaultYears(), connection: connection) : nil
+        let textRows = binary ? try SpoolFile(file: file.name) : nil
 
         try connection.transaction {
             // Offset-less timestamps are Europe/London local time (the contract).
@@ -54,7 +60,8 @@ struct FileLoader {
             }
             var rowsRead = 0
             do {
-                try connection.copyIn("copy \(target) (\(columnList)) from stdin") { stream in
+                try connection.copyIn("copy \(target) (\(columnList)) from stdin\(binary ? " (format binary)" : "")") { stream in
+                    if binary { try stream.write(BinaryCopyFormat.header) }
                     while try reader.next() {
                         rowsRead += 1
                         if let rejection = validator.validate(reader) {
@@ -62,11 +69,24 @@ struct FileLoader {
                                           reason: rejection.reason, raw: reader.rawRecord)
                         } else {
                             validator.withKeyBytes(keys.insert)
-                            try stream.withBuffer { validator.encodeCopyLine(lineNumber: reader.lineNumber, into: &$0) }
+                            if let textRows {
+                                let sent = try stream.withBuffer {
+                                    validator.encodeBinaryRow(lineNumber: reader.lineNumber, localOffsets: localOffsets, into: &$0)
+                                }
+                                if !sent { try textRows.appendLine { validator.encodeCopyLine(lineNumber: reader.lineNumber, into: &$0) } }
+                            } else {
+                                try stream.withBuffer { validator.encodeCopyLine(lineNumber: reader.lineNumber, into: &$0) }
+                            }
                         }
                         if rowsRead & 0x3FFF == 0 {
                             progress?.fileProgress(rows: rowsRead, storedBytes: source.storedBytesRead)
                         }
+                    }
+                    if binary { try stream.write(BinaryCopyFormat.trailer) }
+                }
+                if let textRows, textRows.lineCount > 0 {
+                    try connection.copyIn("copy \(target) (\(columnList)) from stdin") { stream in
+                        try textRows.replay { try stream.write($0) }
                     }
                 }
             } catch var error as IngestFileError {

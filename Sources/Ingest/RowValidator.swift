@@ -23,6 +23,11 @@ final class RowValidator {
     private let columnIndex: [String: Int]
     private let keyColumns: [Int]
     private let suffix: [UInt8]
+    private let batchID: Int64
+    /// How each column travels in binary COPY.
+    private let binaryKinds: [BinaryKind]
+    /// Converted timestamps of the current row, by column, between the check and the write.
+    private var timestampValues: [Int64]
 
     /// Normalised values of the current row, unescaped, and where each column's value sits.
     private var values: [UInt8] = []
@@ -50,6 +55,9 @@ final class RowValidator {
         staffIDColumn = schema.columns.firstIndex { $0.name == "staff_id" }
         spans = Array(repeating: nil, count: schema.columns.count)
         suffix = Array("\t\(batchID)\t".utf8)
+        self.batchID = batchID
+        binaryKinds = schema.columns.map { BinaryKind($0.kind) }
+        timestampValues = Array(repeating: 0, count: schema.columns.count)
         values.reserveCapacity(512)
     }
 
@@ -340,6 +348,71 @@ final class RowValidator {
         line.append(contentsOf: suffix)
         Self.appendDecimal(lineNumber, to: &line)
         line.append(0x0A)
+    }
+
+    /// Appends the validated row as one binary COPY tuple, then batch_id and the line number.
+    /// Returns false, having written nothing, when a value should be read by the server's own
+    /// parser (see `BinaryCopyFormat`); the caller then sends the row as text.
+    func encodeBinaryRow(lineNumber: Int, localOffsets: LondonDayOffsets?, into buffer: inout [UInt8]) -> Bool {
+        values.withUnsafeBufferPointer { values in
+            for column in 0..<spans.count where binaryKinds[column] == .timestamp {
+                guard let span = spans[column] else { continue }
+                guard let value = BinaryCopyFormat.timestampValue(UnsafeBufferPointer(rebasing: values[span]), localOffsets: localOffsets) else {
+                    return false
+                }
+                timestampValues[column] = value
+            }
+            BinaryCopyFormat.append(Int16(spans.count + 2), to: &buffer)
+            for column in 0..<spans.count {
+                guard let span = spans[column] else {
+                    BinaryCopyFormat.append(Int32(-1), to: &buffer)
+                    continue
+                }
+                let value = UnsafeBufferPointer(rebasing: values[span])
+                switch binaryKinds[column] {
+                case .bytes:
+                    BinaryCopyFormat.append(Int32(value.count), to: &buffer)
+                    buffer.append(contentsOf: value)
+                case .date:
+                    BinaryCopyFormat.append(Int32(4), to: &buffer)
+                    BinaryCopyFormat.append(BinaryCopyFormat.dateValue(value), to: &buffer)
+                case .timestamp:
+                    BinaryCopyFormat.append(Int32(8), to: &buffer)
+                    BinaryCopyFormat.append(timestampValues[column], to: &buffer)
+                case .integer:
+                    BinaryCopyFormat.append(Int32(4), to: &buffer)
+                    BinaryCopyFormat.append(BinaryCopyFormat.integerValue(value), to: &buffer)
+                case .boolean:
+                    BinaryCopyFormat.append(Int32(1), to: &buffer)
+                    buffer.append(value[0] == UInt8(ascii: "t") ? 1 : 0)
+                case .unsupported:
+                    preconditionFailure("binary COPY of a column without a binary form")
+                }
+            }
+            BinaryCopyFormat.append(Int32(8), to: &buffer)
+            BinaryCopyFormat.append(batchID, to: &buffer)
+            BinaryCopyFormat.append(Int32(8), to: &buffer)
+            BinaryCopyFormat.append(Int64(lineNumber), to: &buffer)
+            return true
+        }
+    }
+
+    /// A column's binary form: text-like values are sent as their bytes.
+    enum BinaryKind: Equatable {
+        case bytes, date, timestamp, integer, boolean
+        /// `numeric` (fte): a file with such a column is sent as text.
+        case unsupported
+
+        init(_ kind: FieldKind) {
+            switch kind {
+            case .text, .code, .establishmentCode: self = .bytes
+            case .date: self = .date
+            case .timestamp: self = .timestamp
+            case .integer: self = .integer
+            case .boolean: self = .boolean
+            case .fte: self = .unsupported
+            }
+        }
     }
 
     private static func appendDecimal(_ value: Int, to line: inout [UInt8]) {

@@ -1,0 +1,76 @@
+import Foundation
+import PostgresClient
+
+/// The UTC offset of each Europe/London local day, taken from the server's own time zone data,
+/// so a client-side conversion of an offset-less timestamp agrees with what the server would
+/// have read. Days next to a clock change have no entry: a time there may not exist or may
+/// exist twice, and the contract says such a time is read as PostgreSQL reads it, so those rows
+/// are left to the server's parser (they are about 1 in 60 of offset-less timestamps).
+struct LondonDayOffsets: Sendable {
+    /// Days since 1970-01-01 of `offsets[0]`.
+    let firstDay: Int
+    /// Seconds east of UTC for the whole local day, or `Int32.min` near a clock change.
+    let offsets: [Int32]
+
+    private static let unsafeDay = Int32.min
+
+    /// The offset for every local time on `day` (days since 1970-01-01), or nil when the server
+    /// must decide (near a clock change, or outside the table).
+    @inline(__always)
+    func offset(forLocalDay day: Int) -> Int? {
+        let index = day - firstDay
+        guard index >= 0 && index < offsets.count else { return nil }
+        let offset = offsets[index]
+        return offset == Self.unsafeDay ? nil : Int(offset)
+    }
+
+    /// `midnightOffsets` holds, for each day from `firstDay` on, the offset at its local midnight. A day is kept only when it and the days either side agree: the
+    /// server resolves a local time from the clock change nearest it within a day.
+    init(firstDay: Int, midnightOffsets: [Int32]) {
+        self.firstDay = firstDay
+        var offsets = midnightOffsets
+        for index in midnightOffsets.indices {
+            let neighbours = (index - 1)...(index + 2)
+            let agree = neighbours.allSatisfy { neighbour in
+                midnightOffsets.indices.contains(neighbour) && midnightOffsets[neighbour] == midnightOffsets[index]
+            }
+            if !agree { offsets[index] = Self.unsafeDay }
+        }
+        self.offsets = offsets
+    }
+
+    /// Reads the offsets for `years` from the server: one row per change, so the answer stays
+    /// small (about two rows a year) while the server evaluates every day.
+    static func load(years: ClosedRange<Int>, connection: PostgresConnection) throws -> LondonDayOffsets {
+        let first = String(format: "%04d-01-01", years.lowerBound)
+        let last = String(format: "%04d-12-31", years.upperBound)
+        let rows = try connection.query("""
+            with days as (
+                select day::date as day,
+                       (date_part('epoch', day) - date_part('epoch', day at time zone 'Europe/London'))::integer as offset_seconds
+                from generate_series(\(first)::timestamp, \(last)::timestamp, interval '1 day') as day
+            ), changes as (
+                select day, offset_seconds, lag(offset_seconds) over (order by day) as previous from days
+            )
+            select day - date '1970-01-01', offset_seconds from changes
+            where previous is distinct from offset_seconds order by day
+            """).rows
+        let firstDay = BinaryCopyFormat.daysSince1970(year: years.lowerBound, month: 1, day: 1)
+        let lastDay = BinaryCopyFormat.daysSince1970(year: years.upperBound, month: 12, day: 31)
+        var midnightOffsets = [Int32](repeating: 0, count: lastDay - firstDay + 1)
+        for (position, row) in rows.enumerated() {
+            let start = Int(row[0]!)! - firstDay
+            let end = position + 1 < rows.count ? Int(rows[position + 1][0]!)! - firstDay : midnightOffsets.count
+            let offset = Int32(row[1]!)!
+            for index in start..<end { midnightOffsets[index] = offset }
+        }
+        return LondonDayOffsets(firstDay: firstDay, midnightOffsets: midnightOffsets)
+    }
+
+    /// The years an extract's timestamps fall in, generously: older and future-dated rows still
+    /// load, through the server's parser.
+    static func defaultYears(now: Date = Date()) -> ClosedRange<Int> {
+        let year = Calendar(identifier: .gregorian).dateComponents(in: TimeZone(identifier: "UTC")!, from: now).year!
+        return (year - 30)...(year + 5)
+    }
+}
