@@ -1,9 +1,9 @@
 /// PostgreSQL's binary COPY format, for the values the contract allows.
 ///
 /// Why binary: with text COPY the server parses every timestamp, date and integer again
-/// (`timestamptz_in` alone was ~16% of the server's CPU on the national contacts file, perf),
-/// although ingest has already read and checked each of them. Binary COPY hands the server the
-/// finished values; the measured server CPU for 9.1 M contacts fell from 9.9 s to 8.3 s.
+/// although ingest has already read and checked each of them (timestamp parsing alone was ~15% of
+/// the server's CPU on the national contacts file, perf). Binary COPY hands the server finished
+/// values: its CPU for 9.1 M contacts fell from 9.9 s to 8.3 s (docs/ingest.md).
 ///
 /// The client converts only what it can convert exactly as the server would: an offset-less
 /// timestamp is converted only on a local day with no clock change near it (`LondonDayOffsets`),
