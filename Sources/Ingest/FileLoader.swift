@@ -84,6 +84,7 @@ struct FileLoader {
                     }
                     if binary { try stream.write(BinaryCopyFormat.trailer) }
                 }
+                report.rowsSentAsText = textRows?.lineCount ?? 0
                 if let textRows, textRows.lineCount > 0 {
                     try connection.copyIn("copy \(target) (\(columnList)) from stdin") { stream in
                         try textRows.replay { try stream.write($0) }

@@ -36,6 +36,9 @@ public struct FileReport: Sendable {
     public var seconds = 0.0
     public var message: String?
     public var warnings: [String] = []
+    /// Rows the server parsed from text although the file went as binary COPY (see
+    /// BinaryCopyFormat): near a clock change, outside the offset table, sub-microsecond.
+    public var rowsSentAsText = 0
 
     public var megabytesPerSecond: Double {
         seconds > 0 ? Double(bytes) / 1_048_576 / seconds : 0

@@ -57,7 +57,8 @@ struct LondonDayOffsets: Sendable {
             """).rows
         let firstDay = BinaryCopyFormat.daysSince1970(year: years.lowerBound, month: 1, day: 1)
         let lastDay = BinaryCopyFormat.daysSince1970(year: years.upperBound, month: 12, day: 31)
-        var midnightOffsets = [Int32](repeating: 0, count: lastDay - firstDay + 1)
+        // Unknown until a row says otherwise, so a day the answer missed is never taken for GMT.
+        var midnightOffsets = [Int32](repeating: unsafeDay, count: lastDay - firstDay + 1)
         for (position, row) in rows.enumerated() {
             let start = Int(row[0]!)! - firstDay
             let end = position + 1 < rows.count ? Int(rows[position + 1][0]!)! - firstDay : midnightOffsets.count

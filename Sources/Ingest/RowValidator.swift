@@ -6,7 +6,8 @@ struct RowRejection {
     var reason: String
 }
 
-/// Checks one file's records against the contract and encodes good rows as COPY text lines.
+/// Checks one file's records against the contract and encodes good rows for COPY (binary, or text
+/// for the rows and files binary COPY does not carry).
 /// Header positions are resolved once; per row it works on bytes and allocates only the few
 /// strings a reference check needs.
 final class RowValidator {

@@ -13,7 +13,12 @@ final class SpoolFile {
         guard FileManager.default.createFile(atPath: url.path, contents: nil) else {
             throw IngestFileError(file: file, line: nil, message: "cannot create a temporary file in \(url.deletingLastPathComponent().path)")
         }
-        handle = try FileHandle(forUpdating: url)
+        do {
+            handle = try FileHandle(forUpdating: url)
+        } catch {
+            try? FileManager.default.removeItem(at: url)
+            throw error
+        }
         pending.reserveCapacity(1 << 16)
     }
 

@@ -43,8 +43,12 @@ final class BinaryCopyTests: IngestTestCase {
         }
         try Data(csv.utf8).write(to: extract.appendingPathComponent("contacts.csv"))
         let report = try ingest(extract)
-        XCTAssertEqual(try self.report(report, "contacts.csv").rowsLoaded, texts.count)
+        let contacts = try self.report(report, "contacts.csv")
+        XCTAssertEqual(contacts.rowsLoaded, texts.count)
         XCTAssertEqual(try rejects(), [])
+        // Both paths were taken: clock-change nights and far years as text, the rest binary.
+        XCTAssertGreaterThan(contacts.rowsSentAsText, 100)
+        XCTAssertLessThan(contacts.rowsSentAsText, texts.count - 1000)
 
         try connection.execute(script: "create temporary table expected (contact_id text, contact_at text, line_number bigint, duration_minutes integer)")
         try connection.copyIn("copy pg_temp.expected from stdin") { stream in
@@ -99,6 +103,36 @@ final class BinaryCopyTests: IngestTestCase {
             """).rows
         XCTAssertEqual(mismatches.map { "\($0[0]!) stored as \($0[1] ?? "nothing")" }, [])
         XCTAssertGreaterThan(dates.count, 30_000)
+    }
+
+    /// A key's first occurrence wins whichever way each copy travels, and an incremental load
+    /// (through a temporary table) takes rows sent as text too.
+    func testFirstOccurrenceWinsAcrossBinaryAndTextRowsIncrementally() throws {
+        try ingest(try makeExtract())
+        let baseContacts = try count("staging.contacts")
+        let extract = try makeExtract()
+        try Data("""
+            contact_id,case_id,staff_id,contact_type,contact_at,channel,outcome,duration_minutes
+            N1,K1,KW1,keywork_session,2024-03-31T01:30:00,face_to_face,completed,30
+            N1,K1,KW1,keywork_session,2024-07-01T12:00:00Z,face_to_face,completed,45
+            N2,K1,KW1,keywork_session,2024-07-01T12:00:00Z,face_to_face,completed,20
+            N2,K1,KW1,keywork_session,2024-10-27T01:30:00,face_to_face,completed,25
+
+            """.utf8).write(to: extract.appendingPathComponent("contacts.csv"))
+        let report = try self.report(try ingest(extract, mode: .incremental), "contacts.csv")
+        XCTAssertEqual(report.rowsSentAsText, 2)
+        XCTAssertEqual(report.rowsLoaded, 2)
+        XCTAssertEqual(try rejects().filter { $0.file == "contacts.csv" }, [
+            Reject(file: "contacts.csv", line: 3, column: "contact_id", reason: "duplicate contact_id N1: first seen at line 2, which was kept"),
+            Reject(file: "contacts.csv", line: 5, column: "contact_id", reason: "duplicate contact_id N2: first seen at line 4, which was kept"),
+        ])
+        XCTAssertEqual(try count("staging.contacts"), baseContacts + 2)
+        try connection.execute(script: "set timezone = 'Europe/London'")
+        XCTAssertEqual(try connection.query("""
+            select string_agg(contact_id || ' ' || duration_minutes || ' ' || (contact_at = case contact_id
+                when 'N1' then '2024-03-31T01:30:00'::timestamptz else '2024-07-01T12:00:00Z'::timestamptz end), ', ' order by contact_id)
+            from staging.contacts where contact_id like 'N%'
+            """).scalar(String.self), "N1 30 true, N2 20 true")
     }
 
     /// Days near a clock change, years outside the table and sub-microsecond fractions are left to
