@@ -18,11 +18,6 @@ enum BinaryCopyFormat {
     /// 2000-01-01, PostgreSQL's epoch, in days since 1970-01-01.
     static let postgresEpochDay = 10_957
 
-    @inline(__always)
-    static func append<Value: FixedWidthInteger>(_ value: Value, to buffer: inout [UInt8]) {
-        withUnsafeBytes(of: value.bigEndian) { buffer.append(contentsOf: $0) }
-    }
-
     /// Days from 1970-01-01 to a proleptic Gregorian date (PostgreSQL's calendar), any year.
     @inline(__always)
     static func daysSince1970(year: Int, month: Int, day: Int) -> Int {
@@ -97,5 +92,28 @@ enum BinaryCopyFormat {
         }
         let utcSeconds = (day - postgresEpochDay) * 86_400 + seconds - offset
         return Int64(utcSeconds) * 1_000_000 + Int64(microseconds)
+    }
+}
+
+/// Writes one binary COPY tuple into scratch memory with plain stores; the finished tuple then
+/// joins the send buffer in a single append (an append per field was ~12% of ingest CPU, perf).
+struct TupleWriter {
+    let base: UnsafeMutableRawPointer
+    private(set) var count = 0
+
+    init(into base: UnsafeMutableRawPointer) {
+        self.base = base
+    }
+
+    @inline(__always)
+    mutating func put<Value: FixedWidthInteger>(_ value: Value) {
+        base.storeBytes(of: value.bigEndian, toByteOffset: count, as: Value.self)
+        count += MemoryLayout<Value>.size
+    }
+
+    @inline(__always)
+    mutating func put(_ bytes: UnsafeBufferPointer<UInt8>) {
+        if let start = bytes.baseAddress { (base + count).copyMemory(from: start, byteCount: bytes.count) }
+        count += bytes.count
     }
 }

@@ -117,6 +117,7 @@ enum FieldValidation {
 
     /// Checks the whole record once: no NUL byte, valid UTF-8. Returns the reason if not.
     static func encodingProblem(_ record: UnsafeBufferPointer<UInt8>) -> String? {
+        if isPlainASCII(record) { return nil }
         var hasHighBytes = false
         for byte in record {
             if byte == 0 { return "the line holds a NUL byte" }
@@ -132,5 +133,26 @@ enum FieldValidation {
             case .error: return "the line is not valid UTF-8 (perhaps Latin-1 or Windows-1252 text; re-export the file as UTF-8)"
             }
         }
+    }
+
+    /// True when no byte is NUL or above 0x7F, tested eight bytes at a time (almost every row of
+    /// an extract is plain ASCII, and this check runs on every row). A word that might hold such
+    /// a byte answers false and gets the exact byte-by-byte check.
+    @inline(__always)
+    static func isPlainASCII(_ record: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let base = record.baseAddress else { return true }
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highBits: UInt64 = 0x8080_8080_8080_8080
+        var index = 0
+        while index + 8 <= record.count {
+            let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
+            if ((word &- ones) & ~word | word) & highBits != 0 { return false }
+            index += 8
+        }
+        while index < record.count {
+            if record[index] == 0 || record[index] >= 0x80 { return false }
+            index += 1
+        }
+        return true
     }
 }

@@ -29,6 +29,9 @@ final class RowValidator {
     private let binaryKinds: [BinaryKind]
     /// Converted timestamps of the current row, by column, between the check and the write.
     private var timestampValues: [Int64]
+    /// Where a binary tuple is assembled before it joins the send buffer.
+    private var tupleScratch = UnsafeMutableRawPointer.allocate(byteCount: 4096, alignment: 8)
+    private var tupleCapacity = 4096
 
     /// Normalised values of the current row, unescaped, and where each column's value sits.
     private var values: [UInt8] = []
@@ -64,6 +67,7 @@ final class RowValidator {
 
     deinit {
         unescaped.deallocate()
+        tupleScratch.deallocate()
         columns.deinitialize()
         columns.deallocate()
     }
@@ -363,37 +367,46 @@ final class RowValidator {
                 }
                 timestampValues[column] = value
             }
-            BinaryCopyFormat.append(Int16(spans.count + 2), to: &buffer)
+            // Every field at most 4 length bytes plus 8 value bytes or its text, and the two lineage columns.
+            let bound = 2 + (spans.count + 2) * 12 + values.count
+            if bound > tupleCapacity {
+                tupleScratch.deallocate()
+                tupleCapacity = bound * 2
+                tupleScratch = .allocate(byteCount: tupleCapacity, alignment: 8)
+            }
+            var tuple = TupleWriter(into: tupleScratch)
+            tuple.put(Int16(spans.count + 2))
             for column in 0..<spans.count {
                 guard let span = spans[column] else {
-                    BinaryCopyFormat.append(Int32(-1), to: &buffer)
+                    tuple.put(Int32(-1))
                     continue
                 }
                 let value = UnsafeBufferPointer(rebasing: values[span])
                 switch binaryKinds[column] {
                 case .bytes:
-                    BinaryCopyFormat.append(Int32(value.count), to: &buffer)
-                    buffer.append(contentsOf: value)
+                    tuple.put(Int32(value.count))
+                    tuple.put(value)
                 case .date:
-                    BinaryCopyFormat.append(Int32(4), to: &buffer)
-                    BinaryCopyFormat.append(BinaryCopyFormat.dateValue(value), to: &buffer)
+                    tuple.put(Int32(4))
+                    tuple.put(BinaryCopyFormat.dateValue(value))
                 case .timestamp:
-                    BinaryCopyFormat.append(Int32(8), to: &buffer)
-                    BinaryCopyFormat.append(timestampValues[column], to: &buffer)
+                    tuple.put(Int32(8))
+                    tuple.put(timestampValues[column])
                 case .integer:
-                    BinaryCopyFormat.append(Int32(4), to: &buffer)
-                    BinaryCopyFormat.append(BinaryCopyFormat.integerValue(value), to: &buffer)
+                    tuple.put(Int32(4))
+                    tuple.put(BinaryCopyFormat.integerValue(value))
                 case .boolean:
-                    BinaryCopyFormat.append(Int32(1), to: &buffer)
-                    buffer.append(value[0] == UInt8(ascii: "t") ? 1 : 0)
+                    tuple.put(Int32(1))
+                    tuple.put(UInt8(value[0] == UInt8(ascii: "t") ? 1 : 0))
                 case .unsupported:
                     preconditionFailure("binary COPY of a column without a binary form")
                 }
             }
-            BinaryCopyFormat.append(Int32(8), to: &buffer)
-            BinaryCopyFormat.append(batchID, to: &buffer)
-            BinaryCopyFormat.append(Int32(8), to: &buffer)
-            BinaryCopyFormat.append(Int64(lineNumber), to: &buffer)
+            tuple.put(Int32(8))
+            tuple.put(batchID)
+            tuple.put(Int32(8))
+            tuple.put(Int64(lineNumber))
+            buffer.append(contentsOf: UnsafeRawBufferPointer(start: tupleScratch, count: tuple.count))
             return true
         }
     }
