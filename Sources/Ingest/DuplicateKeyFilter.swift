@@ -1,14 +1,17 @@
 import Foundation
 
-/// A fixed-size Bloom filter over row keys. It answers "certainly new" or "maybe seen": only the
-/// few maybe-seen keys are checked exactly, in SQL, after COPY. Memory is 64 MiB whatever the
+/// A Bloom filter over row keys. It answers "certainly new" or "maybe seen": only the few
+/// maybe-seen keys are checked exactly, in SQL, after COPY. Memory is at most 64 MiB whatever the
 /// file size; a false "maybe" is rare and the exact check clears it.
 final class DuplicateKeyFilter {
-    private static let bitCount = 1 << 29 // 64 MiB
-    /// Eight probes in one 512-bit block: for 10 million keys the expected number of false
-    /// "maybe" answers is near zero, so a clean file needs no exact check at all.
+    /// At most 64 MiB: eight probes in one 512-bit block give, for 10 million keys, an expected
+    /// number of false "maybe" answers near zero, so a clean file needs no exact check at all.
+    private static let maximumBitCount = 1 << 29
+    /// At least 64 KiB.
+    private static let minimumBitCount = 1 << 19
     private static let probes = 8
     private let words: UnsafeMutablePointer<UInt64>
+    private let blockMask: Int
     /// Keys that may have been seen before (`|`-joined for composite keys).
     var candidates: Set<String> {
         probePending()
@@ -27,10 +30,16 @@ final class DuplicateKeyFilter {
     /// Keeps the touching loads in `probePending` from being optimised away.
     private var touchSink: UInt64 = 0
 
-    init() {
+    /// Sized from the file: a bit per byte of data (over 400 bits a key for a contacts row),
+    /// within the limits above. Zeroing a fixed 64 MiB cost ~0.15 s of system time per file,
+    /// which dominated the small files. `dataBytes` counts uncompressed bytes (an estimate for gzip).
+    init(dataBytes: Int) {
+        var bitCount = Self.minimumBitCount
+        while bitCount < dataBytes * 8 && bitCount < Self.maximumBitCount { bitCount <<= 1 }
+        blockMask = bitCount / 512 - 1
         // 2 MiB-aligned and marked for huge pages: random probes then miss the cache, not the TLB.
         var memory: UnsafeMutableRawPointer?
-        let bytes = Self.bitCount / 8
+        let bytes = bitCount / 8
         if posix_memalign(&memory, 2 << 20, bytes) != 0 || memory == nil {
             memory = calloc(bytes, 1)
         } else {
@@ -61,7 +70,7 @@ final class DuplicateKeyFilter {
         // probes below then find their lines in cache.
         var touched: UInt64 = 0
         for index in 0..<pendingCount {
-            touched &+= words[Self.block(pendingHashes[index]) * 8]
+            touched &+= words[block(pendingHashes[index]) * 8]
         }
         touchSink = touched
         for index in 0..<pendingCount where probe(pendingHashes[index]) {
@@ -78,7 +87,7 @@ final class DuplicateKeyFilter {
     @inline(__always)
     private func probe(_ hash: UInt64) -> Bool {
         let second = Self.mix(hash ^ 0x9E37_79B9_7F4A_7C15)
-        let base = words + Self.block(hash) * 8
+        let base = words + block(hash) * 8
         var seen = true
         var bits = hash
         for probe in 0..<Self.probes {
@@ -98,8 +107,8 @@ final class DuplicateKeyFilter {
 
     /// The 512-bit block a key's probes fall in.
     @inline(__always)
-    private static func block(_ hash: UInt64) -> Int {
-        Int(truncatingIfNeeded: mix(hash ^ 0x9E37_79B9_7F4A_7C15)) & (bitCount / 512 - 1)
+    private func block(_ hash: UInt64) -> Int {
+        Int(truncatingIfNeeded: Self.mix(hash ^ 0x9E37_79B9_7F4A_7C15)) & blockMask
     }
 
     /// 64-bit FNV-1a with a final avalanche: keys are short, so this is cheap and well spread.

@@ -40,7 +40,7 @@ struct FileLoader {
         let references = try ReferenceIndex.load(for: file.entity, batchID: batchID, connection: connection)
         let validator = RowValidator(schema: schema, header: header, references: references, batchID: batchID)
         let spool = try RejectSpool(batchID: batchID, file: file.name)
-        let keys = DuplicateKeyFilter()
+        let keys = DuplicateKeyFilter(dataBytes: file.isGzip ? file.bytes * 10 : file.bytes)
         let columnList = (schema.columns.map(\.name) + ["batch_id", "line_number"]).map(quoteIdentifier).joined(separator: ", ")
         let target = options.mode == .full ? schema.stagingTable : "pg_temp.incoming"
         // Binary COPY where every column has a binary form; rows it cannot carry exactly wait in
