@@ -24,8 +24,11 @@ struct LondonDayOffsets: Sendable {
         return offset == Self.unsafeDay ? nil : Int(offset)
     }
 
-    /// `midnightOffsets` holds, for each day from `firstDay` on, the offset at its local midnight. A day is kept only when it and the days either side agree: the
-    /// server resolves a local time from the clock change nearest it within a day.
+    /// `midnightOffsets` holds, for each day from `firstDay` on, the offset at its local midnight.
+    /// A day keeps its offset only when the midnights from the day before to two days after all
+    /// agree, so no clock change falls on it or next to it (the server resolves a local time
+    /// against the change nearest it, looking a day back); this is stricter than needed, and
+    /// cheap: the other days' rows just go as text.
     init(firstDay: Int, midnightOffsets: [Int32]) {
         self.firstDay = firstDay
         var offsets = midnightOffsets
