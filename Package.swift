@@ -19,22 +19,23 @@ let package = Package(
         .target(name: "ThroughcareCore"),
         .target(name: "PostgresClient", dependencies: ["CLibPQ"]),
         .target(name: "LocalPostgres"),
+        .target(name: "Warehouse", dependencies: ["ThroughcareCore", "PostgresClient"]),
         .target(name: "ExtractGenerator", dependencies: ["ThroughcareCore"]),
         .target(
             name: "Ingest",
-            dependencies: ["ThroughcareCore", "PostgresClient", "CZlib", "CCrypto"],
+            dependencies: ["ThroughcareCore", "PostgresClient", "Warehouse", "CZlib", "CCrypto"],
             // The per-row path touches a few class-held buffers millions of times; the runtime's
             // dynamic exclusivity checks were ~40% of ingest CPU (perf). Each loader is single-threaded.
             swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"])]
         ),
-        .target(name: "Transform", dependencies: ["ThroughcareCore", "PostgresClient"]),
-        .target(name: "Aggregate", dependencies: ["ThroughcareCore", "PostgresClient"]),
+        .target(name: "Transform", dependencies: ["ThroughcareCore", "PostgresClient", "Warehouse"]),
+        .target(name: "Aggregate", dependencies: ["ThroughcareCore", "PostgresClient", "Warehouse"]),
         .target(name: "Export", dependencies: ["ThroughcareCore", "PostgresClient"]),
         .executableTarget(
             name: "throughcare",
             dependencies: [
                 "ThroughcareCore", "PostgresClient", "LocalPostgres", "ExtractGenerator",
-                "Ingest", "Transform", "Aggregate", "Export",
+                "Ingest", "Transform", "Aggregate", "Export", "Warehouse",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -1,9 +1,13 @@
 // Aggregate: computes case-level evidence, rates, volumes and the published views by running
 // sql/300_metrics and sql/400_published, then one run of metrics.execute_run with the run's
 // values bound. It reads core only; it never imports Ingest or Transform.
+//
+// A run is refused before it starts when core is not fit to compute from (metrics.assert_ready):
+// official figures are never computed from a broken or stale state.
 
 import PostgresClient
 import ThroughcareCore
+import Warehouse
 
 /// How a review range is cut into periods.
 public enum PeriodKind: String, CaseIterable, Sendable {
@@ -29,41 +33,53 @@ public struct AggregateRequest: Sendable {
 
 public struct AggregateRunner {
     let connection: PostgresConnection
+    /// Told once when a transform holds the warehouse and this run waits for it.
+    let waiting: (String) -> Void
 
-    public init(connection: PostgresConnection) {
+    public init(connection: PostgresConnection, waiting: @escaping (String) -> Void = { _ in }) {
         self.connection = connection
+        self.waiting = waiting
     }
 
-    /// Creates or migrates the metrics and published schemas (idempotent, forward only).
+    /// Creates or migrates the metrics and published schemas when their DDL changed (forward only).
     public func prepareSchema() throws {
-        try connection.runScripts(try ProjectResources.sqlFiles(in: ["300_metrics", "400_published"]))
+        try WarehouseSchema.prepare(connection, [.ingest, .metrics])
     }
 
-    /// Runs one aggregate and returns its run id. A failed run stays recorded as failed.
+    /// Runs one aggregate and returns its run id. A failed run stays recorded as failed; a run
+    /// refused by the readiness checks is not recorded at all.
     public func run(_ request: AggregateRequest) throws -> Int64 {
         guard request.from < request.to else {
-            throw ThroughcareError.invalidInput("--from \(request.from) must be before --to \(request.to) (--to is exclusive)")
+            throw ThroughcareError.invalidInput("--from \(request.from) must be before --to (--to is exclusive)")
         }
         try prepareSchema()
+        let lock = try WarehouseSchema.stageLock(connection, exclusive: false, waiting: waiting)
+        defer { lock.release() }
+        try connection.query("select metrics.mark_dead_runs()")
+        try connection.query("select metrics.assert_ready(\(request.official))")
+        if request.official {
+            try connection.query("select metrics.assert_publishable_parameters(\(request.parameters.json)::jsonb)")
+        }
         let runID = try connection.query("""
             insert into metrics.runs (period_kind, range_from, range_to, official, as_of_override, parameters,
-                                      ingest_batches, throughcare_version, git_commit)
+                                      ingest_batches, throughcare_version, git_commit, backend_pid)
             select \(request.period.rawValue), \(request.from.description)::date, \(request.to.description)::date,
                    \(request.official), \(request.parameters.asOf?.description)::date, \(request.parameters.json)::jsonb,
-                   coalesce((select jsonb_object_agg(f.file, jsonb_build_object('batch_id', f.batch_id, 'sha256', f.sha256))
-                             from (select distinct on (entity) entity, file, batch_id, sha256
-                                   from ingest.batch_files where status = 'loaded'
-                                   order by entity, batch_id desc) f), '{}'::jsonb),
-                   \(ThroughcareVersion.current), \(ThroughcareVersion.gitCommit())
+                   coalesce((select jsonb_object_agg(value ->> 'file', jsonb_build_object('batch_id', value -> 'batch_id', 'sha256', value -> 'sha256'))
+                             from jsonb_each(core.loaded_files())), '{}'::jsonb),
+                   \(ThroughcareVersion.current), \(ThroughcareVersion.gitCommit()), pg_backend_pid()
             returning run_id
             """).scalar(Int64.self)
+        try connection.setApplicationName("throughcare aggregate run \(runID)")
         do {
             try connection.query("select metrics.execute_run(\(runID))")
         } catch {
-            _ = try? connection.query("""
-                update metrics.runs set status = 'failed', finished_at = now(), error_message = \("\(error)")
-                where run_id = \(runID)
-                """)
+            connection.afterFailure { connection in
+                try connection.query("""
+                    update metrics.runs set status = 'failed', finished_at = now(), error_message = \("\(error)")
+                    where run_id = \(runID) and status = 'running'
+                    """)
+            }
             throw error
         }
         return runID

@@ -1,6 +1,7 @@
 import Foundation
 import PostgresClient
 import ThroughcareCore
+import Warehouse
 
 /// Runs one ingest batch over an extract directory: files in reference order, each in its own
 /// transaction, unchanged files skipped by hash, dependants of a failed file skipped.
@@ -15,17 +16,18 @@ public final class IngestRunner {
         self.progress = progress
     }
 
-    /// Creates the ingest and staging schemas (idempotent).
+    /// Creates or migrates the ledger and staging schemas when their DDL changed.
     public static func prepareSchema(_ connection: PostgresConnection) throws {
-        try connection.runScripts(try ProjectResources.sqlFiles(in: ["000_ingest", "010_staging"]))
+        try WarehouseSchema.prepare(connection, [.ingest])
     }
 
     public func run(directory: String) throws -> IngestReport {
         try Self.prepareSchema(connection)
         let discovered = try ExtractFile.discover(in: directory)
-        // One ingest at a time: a batch still 'running' afterwards belongs to a process that died.
-        try connection.query("select pg_advisory_lock(hashtext('throughcare.ingest'))")
-        defer { _ = try? connection.query("select pg_advisory_unlock(hashtext('throughcare.ingest'))") }
+        // No other stage while staging changes: a batch still 'running' afterwards belongs to a
+        // process that died.
+        let lock = try WarehouseSchema.stageLock(connection, exclusive: true) { [progress] in progress?.waiting($0) }
+        defer { lock.release() }
         try connection.query("""
             update ingest.batches set status = 'failed', finished_at = coalesce(finished_at, now())
             where status = 'running'
@@ -34,6 +36,7 @@ public final class IngestRunner {
             insert into ingest.batches (mode, extract_dir, throughcare_version)
             values (\(options.mode.rawValue), \(directory), \(ThroughcareVersion.current)) returning batch_id
             """).scalar(Int64.self)
+        try connection.setApplicationName("throughcare ingest batch \(batchID)")
 
         var reports: [FileReport] = []
         var failed: [ContractEntity: String] = [:]

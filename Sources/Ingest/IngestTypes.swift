@@ -60,4 +60,10 @@ public protocol IngestProgress: AnyObject {
     func fileStarted(_ file: String, bytes: Int)
     func fileProgress(rows: Int, storedBytes: Int)
     func fileFinished(_ report: FileReport)
+    /// Another stage holds the warehouse; the message names it.
+    func waiting(_ message: String)
+}
+
+extension IngestProgress {
+    public func waiting(_ message: String) {}
 }

@@ -10,12 +10,12 @@ public final class PostgresConnection {
     /// Server NOTICEs are collected in `notices` rather than printed to stderr.
     public init(_ conninfo: String) throws {
         guard let handle = PQconnectdb(conninfo) else {
-            throw PostgresError(kind: .connection, message: "libpq could not allocate a connection")
+            throw PostgresError(kind: .unreachable, message: "libpq could not allocate a connection")
         }
         guard PQstatus(handle) == CONNECTION_OK else {
             let message = String(cString: PQerrorMessage(handle)).trimmingTrailingNewlines()
             PQfinish(handle)
-            throw PostgresError(kind: .connection, message: "cannot connect to PostgreSQL: \(message)")
+            throw PostgresError(kind: .unreachable, message: "cannot connect to PostgreSQL: \(message)")
         }
         self.handle = handle
         self.noticeSink = NoticeSink()
@@ -82,7 +82,20 @@ public final class PostgresConnection {
         case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY:
             return Self.decodeRows(result)
         default:
-            throw Self.error(from: result, query: query)
+            var error = Self.error(from: result, query: query)
+            if PQstatus(handle) == CONNECTION_BAD { error.kind = .connection }
+            throw error
+        }
+    }
+
+    /// True when the session is gone (terminated, server restarted, network lost).
+    public var isLost: Bool { PQstatus(handle) == CONNECTION_BAD }
+
+    /// Opens the session again with the same parameters, e.g. to record why the previous one died.
+    public func reconnect() throws {
+        PQreset(handle)
+        guard PQstatus(handle) == CONNECTION_OK else {
+            throw PostgresError(kind: .unreachable, message: "cannot reconnect to PostgreSQL: \(lastErrorMessage)")
         }
     }
 
@@ -127,6 +140,7 @@ public final class PostgresConnection {
             message: primary,
             detail: field(Int32(UInt8(ascii: "D"))),
             hint: field(Int32(UInt8(ascii: "H"))),
+            context: field(Int32(UInt8(ascii: "W"))),
             query: query
         )
     }

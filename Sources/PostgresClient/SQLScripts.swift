@@ -5,14 +5,31 @@ extension PostgresConnection {
     /// own (sql/), carry no values, and are idempotent, so running them again is always safe.
     public func runScripts(_ files: [URL]) throws {
         for file in files {
+            try transaction { try executeScripts([file]) }
+        }
+    }
+
+    /// Runs the files in the caller's transaction, in order; an error names the file it came from.
+    public func executeScripts(_ files: [URL]) throws {
+        for file in files {
             let script = try String(contentsOf: file, encoding: .utf8)
             do {
-                try transaction { try execute(script: script) }
+                try execute(script: script)
             } catch var error as PostgresError {
                 error.message = "\(file.lastPathComponent): \(error.message)"
                 throw error
             }
         }
         _ = drainNotices()
+    }
+
+    /// Records the outcome of work that just failed: `body` runs on this connection, reconnected
+    /// once if the failure took the session with it. Errors are dropped, because the caller is
+    /// already reporting one; a stage row this could not update is swept by the next stage
+    /// (its session is gone).
+    public func afterFailure(_ body: (PostgresConnection) throws -> Void) {
+        if isLost { try? reconnect() }
+        if inTransaction { _ = try? execute(script: "rollback") }
+        try? body(self)
     }
 }

@@ -51,14 +51,16 @@ public struct RunParameters: Sendable, Equatable {
 
     /// The parameters as a JSON object (plain decimal numbers unquoted), for the run's lineage
     /// record; the SQL side checks each value's type and names the parameter when one is wrong.
-    public var json: String {
-        let body = ordered.map { name, value in
-            "\(Self.jsonString(name)): " + (Self.isPlainNumber(value) ? value : Self.jsonString(value))
+    public var json: String { Self.jsonObject(ordered) }
+
+    /// Name/value pairs as a JSON object, plain decimal numbers unquoted.
+    public static func jsonObject(_ pairs: [(name: String, value: String)]) -> String {
+        let body = pairs.map { name, value in
+            "\(jsonString(name)): " + (isPlainNumber(value) ? value : jsonString(value))
         }
         return "{" + body.joined(separator: ", ") + "}"
     }
 
-    /// `-?digits[.digits]`: a JSON number as a person writes one (no `nan`, `inf` or hex).
     static func isPlainNumber(_ text: String) -> Bool {
         var characters = Substring(text)
         if characters.first == "-" { characters = characters.dropFirst() }

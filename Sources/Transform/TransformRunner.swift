@@ -1,33 +1,79 @@
 // Transform: turns staging into the typed core model and the quality views by running the SQL
 // of sql/100_core and sql/200_quality. Swift decides when they run and writes the run's
 // parameters (bound) into core.parameters; the SQL decides what is computed.
+//
+// A build is all or nothing: every model file runs in one transaction, so a transform that is
+// killed, loses its server or fails leaves core exactly as the previous build left it. Its row in
+// core.builds (written outside that transaction) says what it was built from and how it ended.
 
 import PostgresClient
 import ThroughcareCore
+import Warehouse
 
 public struct TransformRunner {
     let connection: PostgresConnection
+    /// Told once when another stage holds the warehouse and this one waits for it.
+    let waiting: (String) -> Void
 
-    public init(connection: PostgresConnection) {
+    public init(connection: PostgresConnection, waiting: @escaping (String) -> Void = { _ in }) {
         self.connection = connection
+        self.waiting = waiting
     }
 
-    /// Rebuilds core and quality from staging with the given handover parameters.
-    public func run(parameters: RunParameters) throws {
-        let files = try ProjectResources.sqlFiles(in: ["000_ingest", "010_staging", "100_core", "200_quality"])
+    /// Creates or migrates the ledger, staging and build-record schemas when their DDL changed.
+    public static func prepareSchema(_ connection: PostgresConnection) throws {
+        try WarehouseSchema.prepare(connection, [.ingest])
+    }
+
+    /// Rebuilds core and quality from staging with the given handover parameters; returns the build id.
+    @discardableResult
+    public func run(parameters: RunParameters) throws -> Int64 {
+        try Self.prepareSchema(connection)
+        let files = try ProjectResources.sqlFiles(in: SQLLayout.transformModels)
         guard let schemaIndex = files.firstIndex(where: { $0.lastPathComponent == "100_schema.sql" }) else {
             throw ThroughcareError.installation("sql/100_core/100_schema.sql is missing")
         }
-        // Everything up to the core schema file creates tables; then the run's values go in, then the rules run.
-        try connection.runScripts(Array(files[...schemaIndex]))
-        try connection.transaction {
-            for (name, value) in parameters.ordered where RunParameters.transformNames.contains(name) {
+        let lock = try WarehouseSchema.stageLock(connection, exclusive: true, waiting: waiting)
+        defer { lock.release() }
+        try connection.query("select core.mark_dead_builds()")
+        let handover = parameters.ordered.filter { RunParameters.transformNames.contains($0.name) }
+        let buildID = try connection.query("""
+            insert into core.builds (backend_pid, parameters, throughcare_version, git_commit)
+            values (pg_backend_pid(), \(RunParameters.jsonObject(handover))::jsonb, \(ThroughcareVersion.current), \(ThroughcareVersion.gitCommit()))
+            returning build_id
+            """).scalar(Int64.self)
+        try connection.setApplicationName("throughcare transform build \(buildID)")
+        do {
+            try connection.transaction {
+                try connection.query("select set_config('lock_timeout', \("\(LockTimeout.seconds)s"), true)")
+                try connection.query("select core.assert_staging_matches_ledger()")
+                // Everything up to the core schema file creates tables; then the run's values go in, then the rules run.
+                try connection.executeScripts(Array(files[...schemaIndex]))
+                for (name, value) in handover {
+                    try connection.query("""
+                        insert into core.parameters (name, value) values (\(name), \(value))
+                        on conflict (name) do update set value = excluded.value
+                        """)
+                }
+                try connection.executeScripts(Array(files[(schemaIndex + 1)...]))
                 try connection.query("""
-                    insert into core.parameters (name, value) values (\(name), \(value))
-                    on conflict (name) do update set value = excluded.value
+                    update core.builds set status = 'succeeded', finished_at = clock_timestamp(), ingest_batches = core.loaded_files()
+                    where build_id = \(buildID)
                     """)
             }
+        } catch {
+            var reported = error
+            if let postgres = error as? PostgresError, postgres.sqlState == "55P03" {
+                reported = SessionLocks.explain(postgres, waitedSeconds: LockTimeout.seconds, connection: connection, doing: "transform")
+            }
+            connection.afterFailure { connection in
+                try connection.query("""
+                    update core.builds set status = 'failed', finished_at = now(), error_message = \("\(reported)")
+                    where build_id = \(buildID) and status = 'running'
+                    """)
+            }
+            throw reported
         }
-        try connection.runScripts(Array(files[(schemaIndex + 1)...]))
+        return buildID
     }
 }

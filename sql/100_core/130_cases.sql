@@ -35,7 +35,9 @@ comment on column core.cases.prison_group is 'Prison group of the case''s establ
 comment on column core.cases.probation_region is 'Probation region of the case''s establishment (where the prison sits, not where the person is released to).';
 comment on column core.cases.custody_window is 'Days in custody, [sentence_start_date, release_date): the release day itself is outside; upper unbounded while in custody; empty when released on the day the sentence started.';
 
-truncate core.cases;
+-- delete, not truncate: metrics.latest_case_metrics reads core.cases, and TRUNCATE's exclusive
+-- lock would block its readers until the whole transform commits.
+delete from core.cases;
 
 insert into core.cases (
     case_id,

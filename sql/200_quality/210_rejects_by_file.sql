@@ -28,7 +28,12 @@ select
     p.reason_pattern,
     count(*) as rejected_rows,
     min(p.line_number) as first_line_number,
-    min(p.reason) as example_reason
+    -- The full reason quotes the rejected value (a name, a date of birth): only those who may
+    -- read ingest.rejects see it; everyone else gets the masked pattern.
+    case
+        when has_table_privilege(current_user, 'ingest.rejects', 'select') then min(p.reason)
+        else min(p.reason_pattern)
+    end as example_reason
 from reject_patterns as p
 left join ingest.batches as b
   on b.batch_id = p.batch_id
@@ -51,4 +56,4 @@ comment on column quality.rejects_by_file.column_name is 'Column that broke a ru
 comment on column quality.rejects_by_file.reason_pattern is 'The reason with quoted values shown as ''…'' and numbers as #, so rows rejected for the same cause group together.';
 comment on column quality.rejects_by_file.rejected_rows is 'Number of rejected rows with this file, column and reason pattern.';
 comment on column quality.rejects_by_file.first_line_number is 'First physical line (1 = header) rejected for this cause: where to start looking.';
-comment on column quality.rejects_by_file.example_reason is 'One full reason of the group, as ingest wrote it.';
+comment on column quality.rejects_by_file.example_reason is 'One full reason of the group, as ingest wrote it, for roles that may read ingest.rejects; for everyone else (throughcare_reader) the masked reason_pattern, since reasons quote the rejected values.';

@@ -221,3 +221,12 @@ comment on column metrics.inspection_sample.drawn_at is 'When the sample was dra
 insert into metrics.schema_version (version, description)
 values (1, 'metrics: runs, run_periods, metric_definitions, case_metrics, rates, volumes, inspection_sample')
 on conflict (version) do nothing;
+
+-- Version 3: the server process of the session computing a run, so that a run whose process or
+-- connection died (left 'running' for ever) can be told from one in progress and marked failed.
+alter table metrics.runs add column if not exists backend_pid integer;
+comment on column metrics.runs.backend_pid is 'Server process of the session that computed the run; a run still running whose session is gone is marked failed by the next aggregate or prune (metrics.mark_dead_runs).';
+
+insert into metrics.schema_version (version, description)
+values (3, 'metrics.runs.backend_pid: runs whose process died are marked failed')
+on conflict (version) do nothing;

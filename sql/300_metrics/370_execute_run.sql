@@ -100,6 +100,9 @@ begin
 
     effective := metrics.effective_parameters(run.parameters);
     perform metrics.check_handover_parameters(effective);
+    if run.official then
+        perform metrics.assert_publishable_parameters(effective);
+    end if;
 
     run_as_of := coalesce(run.as_of_override, (select max(ct.contact_date) from core.contacts as ct));
     if run_as_of is null then

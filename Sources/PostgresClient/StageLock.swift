@@ -1,0 +1,57 @@
+import Foundation
+
+/// A session-level advisory lock held for a whole stage. Readers never take it, so it blocks
+/// only other stages; a process that dies releases it with its connection.
+public struct StageLock {
+    public enum Mode: Sendable { case exclusive, shared }
+
+    let connection: PostgresConnection
+    let key: Int64
+    let mode: Mode
+
+    /// Takes the lock, waiting as long as it takes. `waiting` is called once, with a sentence
+    /// naming the session being waited for (its application_name says which stage and run).
+    public static func acquire(_ connection: PostgresConnection, key: Int64, mode: Mode,
+                               waiting: (String) -> Void = { _ in }) throws -> StageLock {
+        var told = false
+        while true {
+            let taken = mode == .exclusive
+                ? try connection.query("select pg_try_advisory_lock(\(key)::bigint)").scalar(Bool.self)
+                : try connection.query("select pg_try_advisory_lock_shared(\(key)::bigint)").scalar(Bool.self)
+            if taken { return StageLock(connection: connection, key: key, mode: mode) }
+            if !told {
+                told = true
+                waiting("waiting for " + (try holders(connection, key: key)) + " to finish")
+            }
+            usleep(250_000)
+        }
+    }
+
+    public func release() {
+        _ = mode == .exclusive
+            ? try? connection.query("select pg_advisory_unlock(\(key)::bigint)")
+            : try? connection.query("select pg_advisory_unlock_shared(\(key)::bigint)")
+    }
+
+    /// Names the sessions holding the lock: "throughcare transform build 7 (pid 123, since 12:00:01)".
+    static func holders(_ connection: PostgresConnection, key: Int64) throws -> String {
+        let rows = try connection.query("""
+            select format('%s (pid %s, since %s)', coalesce(nullif(a.application_name, ''), 'another session'),
+                          a.pid, a.backend_start::timestamp(0))
+            from pg_locks as l
+            join pg_stat_activity as a on a.pid = l.pid
+            where l.locktype = 'advisory' and l.granted
+              and l.classid = (\(key)::bigint >> 32)::oid and l.objid = (\(key)::bigint & 4294967295)::oid and l.objsubid = 1
+              and l.database = (select oid from pg_database where datname = current_database())
+            order by a.pid
+            """).rows.compactMap { $0[0] }
+        return rows.isEmpty ? "another session" : rows.joined(separator: ", ")
+    }
+}
+
+extension PostgresConnection {
+    /// Names this session in pg_stat_activity, so others waiting for it can say whom they wait for.
+    public func setApplicationName(_ name: String) throws {
+        try query("select set_config('application_name', \(name), false)")
+    }
+}

@@ -1,0 +1,29 @@
+import Foundation
+
+/// Which `sql/` folders are once-only DDL and which are models, and the lock the stages share.
+///
+/// DDL units are applied by `SchemaMigrator` only when their text changes (recorded in
+/// `throughcare.schema_version`); models are what a stage runs every time.
+public enum SQLLayout {
+    /// Ledger, staging and the transform's build records: every stage needs them.
+    public static let ingestUnit = ["000_ingest", "010_staging", "020_builds"]
+    /// Metrics and published tables, functions and views: aggregate and what reads its runs.
+    public static let metricsUnit = ["300_metrics", "400_published"]
+    /// The transform's models, run in one transaction per build.
+    public static let transformModels = ["100_core", "200_quality"]
+}
+
+/// The advisory lock every stage holds for its whole duration: ingest and transform exclusively
+/// (they rewrite staging and core), aggregate shared (runs may compute side by side, on a core
+/// that cannot change under them). Readers never take it.
+public enum StageLockKey {
+    public static let warehouse: Int64 = 2_107_201_301
+}
+
+/// How long a stage's DDL (or transform's table rewrites) may wait behind another session's lock
+/// before giving up and naming it: THROUGHCARE_LOCK_TIMEOUT seconds, 15 by default.
+public enum LockTimeout {
+    public static var seconds: Int {
+        ProcessInfo.processInfo.environment["THROUGHCARE_LOCK_TIMEOUT"].flatMap { Int($0) }.map { max($0, 1) } ?? 15
+    }
+}

@@ -1,0 +1,95 @@
+-- What an aggregate may be computed from. Official figures are used to judge prisons, so a run
+-- is refused (SQLSTATE TC001, which the tool reports with its own exit code) rather than computed
+-- from a state nobody meant to publish: no core, a core whose latest rebuild failed, a core older
+-- than the newest loaded extract files, or — for an official run — an extract whose latest ingest
+-- had files that failed or were skipped, or a disclosure floor lowered below the spec's.
+
+-- Runs (and builds) left 'running' by a process or connection that died.
+create or replace function metrics.mark_dead_runs()
+returns integer
+language plpgsql
+as $$
+declare
+    marked integer;
+begin
+    update metrics.runs as r
+       set status = 'failed',
+           finished_at = now(),
+           error_message = format('the aggregate''s process or connection died (server pid %s no longer exists); nothing of the run was kept', r.backend_pid)
+     where r.status = 'running'
+       and core.session_is_gone(r.backend_pid, r.started_at);
+    get diagnostics marked = row_count;
+    return marked + core.mark_dead_builds();
+end;
+$$;
+comment on function metrics.mark_dead_runs() is 'Marks failed every aggregate run and transform build still running whose session is gone; returns how many.';
+
+create or replace function metrics.assert_ready(p_official boolean)
+returns void
+language plpgsql
+as $$
+declare
+    latest core.builds;
+    built core.builds;
+    loaded jsonb := core.loaded_files();
+    newest_batch bigint;
+    failures text;
+begin
+    select * into latest from core.builds as b order by b.build_id desc limit 1;
+    if not found or to_regclass('core.cases') is null then
+        raise exception 'there is no core model to aggregate: transform has not run on this database'
+            using errcode = 'TC001', hint = 'Run throughcare ingest DIR, then throughcare transform.';
+    end if;
+    if latest.status = 'failed' then
+        raise exception 'the latest transform (build %) failed: %', latest.build_id, coalesce(latest.error_message, 'no reason recorded')
+            using errcode = 'TC001',
+                  hint = 'Core still holds the build before it, but figures from it may not be what you meant to compute. Fix the cause and run throughcare transform again.';
+    end if;
+    if latest.status = 'running' then
+        raise exception 'transform build % is still running', latest.build_id
+            using errcode = 'TC001', hint = 'Wait for it to finish, then run aggregate.';
+    end if;
+
+    select * into built from core.builds as b where b.status = 'succeeded' order by b.build_id desc limit 1;
+    if (select jsonb_object_agg(key, value -> 'batch_id') from jsonb_each(built.ingest_batches))
+       is distinct from (select jsonb_object_agg(key, value -> 'batch_id') from jsonb_each(loaded)) then
+        raise exception 'core (build %, finished %) is older than the loaded extract: %', built.build_id, built.finished_at::timestamp(0),
+                (select string_agg(format('%s was loaded in batch %s', value ->> 'file', value ->> 'batch_id'), ', ' order by key)
+                 from jsonb_each(loaded)
+                 where value -> 'batch_id' is distinct from built.ingest_batches -> key -> 'batch_id')
+            using errcode = 'TC001', hint = 'Run throughcare transform to rebuild core from the loaded files.';
+    end if;
+
+    if p_official then
+        select max(b.batch_id) into newest_batch from ingest.batches as b;
+        select string_agg(format('%s (%s)', f.file, f.status), ', ' order by f.file) into failures
+        from ingest.batch_files as f
+        where f.batch_id = newest_batch and f.status in ('failed', 'skipped_dependency');
+        if failures is not null then
+            raise exception 'not an official run: the latest ingest (batch %) did not load every file: %', newest_batch, failures
+                using errcode = 'TC001',
+                      hint = 'Fix the extract and ingest it again; an exploratory run (without --publish) can still look at the data.';
+        end if;
+    end if;
+end;
+$$;
+comment on function metrics.assert_ready(boolean) is 'Raises (SQLSTATE TC001) when an aggregate may not run: no core, the latest transform failed or is running, core older than the newest loaded files, or (official) the latest ingest batch has failed or skipped files.';
+
+-- Small numbers identify people: an official run may raise the disclosure floor, never lower it.
+create or replace function metrics.assert_publishable_parameters(p_parameters jsonb)
+returns void
+language plpgsql
+stable
+as $$
+declare
+    given numeric := (metrics.effective_parameters(p_parameters) ->> 'min_publish_denominator')::numeric;
+    floor_value numeric := (metrics.default_parameters() ->> 'min_publish_denominator')::numeric;
+begin
+    if given < floor_value then
+        raise exception 'an official run cannot lower min_publish_denominator below the spec''s % (got %)', floor_value, given
+            using errcode = 'invalid_parameter_value',
+                  hint = 'Publishing cells with fewer than the floor''s cases could identify people. Drop --publish for an exploratory run, or use a value of at least the floor.';
+    end if;
+end;
+$$;
+comment on function metrics.assert_publishable_parameters(jsonb) is 'Raises when an official run''s min_publish_denominator is below the metrics.md default (the disclosure floor).';
