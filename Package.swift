@@ -47,7 +47,7 @@ let package = Package(
         // Fixtures are read from the checkout (see TestSupport.repositoryRoot), not bundled.
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "PostgresClient", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "TransformTests", dependencies: ["Ingest", "Transform", "PostgresClient", "TestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "AggregateTests", dependencies: ["Ingest", "Transform", "Aggregate", "PostgresClient", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "AggregateTests", dependencies: ["Ingest", "Transform", "Aggregate", "Export", "PostgresClient", "LocalPostgres", "TestSupport"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -43,7 +43,14 @@ public struct AggregateRunner {
 
     /// Creates or migrates the metrics and published schemas when their DDL changed (forward only).
     public func prepareSchema() throws {
-        try WarehouseSchema.prepare(connection, [.ingest, .metrics])
+        try WarehouseSchema.prepare(connection, [.ingest])
+        // The metrics views read core (latest_case_metrics joins core.cases), so they need it to exist.
+        guard try connection.query("select to_regclass('core.cases') is not null").scalar(Bool.self) else {
+            throw PostgresError(kind: .server, sqlState: PostgresError.notReadySQLState,
+                                message: "there is no core model yet: transform has not run on this database",
+                                hint: "Run throughcare ingest DIR, then throughcare transform.")
+        }
+        try WarehouseSchema.prepare(connection, [.metrics])
     }
 
     /// Runs one aggregate and returns its run id. A failed run stays recorded as failed; a run

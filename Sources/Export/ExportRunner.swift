@@ -25,19 +25,25 @@ public struct ExportRunner {
     /// small numbers suppressed; an exploratory run exports everything, for analysts.
     @discardableResult
     public func export(runID: Int64, to root: URL, includeCases: Bool = false) throws -> URL {
+        guard let run = try connection.query("select official, status from metrics.runs where run_id = \(runID)").rows.first else {
+            throw ThroughcareError.invalidInput("there is no run \(runID) to export; `select run_id, status from metrics.runs` lists them")
+        }
+        guard run["status"] == "succeeded" else {
+            throw ThroughcareError.invalidInput("run \(runID) is \(run["status"] ?? "unknown"), not succeeded: only finished runs are exported")
+        }
+        let official = run["official"] == "t"
         let directory = root.appendingPathComponent("run-\(runID)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let official = try connection.query("select official from metrics.runs where run_id = \(runID)").scalar(Bool?.self) ?? false
         // run_id is an Int64 the program produced, not text from a user.
         let rates = official
-            ? "select scope_type, scope_id, period_start, period_end, metric, numerator, denominator, rate, ci_low, ci_high, band, suppressed from published.rates_cells where run_id = \(runID) order by 1, 2, 3, 5"
-            : "select scope_type, scope_id, period_start, period_end, metric, numerator, denominator, rate, ci_low, ci_high, band from metrics.rates where run_id = \(runID) order by 1, 2, 3, 5"
+            ? "select scope_type, published.spreadsheet_safe(scope_id) as scope_id, period_start, period_end, metric, numerator, denominator, rate, ci_low, ci_high, band, suppressed from published.rates_cells where run_id = \(runID) order by scope_type, scope_id, period_start, metric"
+            : "select scope_type, published.spreadsheet_safe(scope_id) as scope_id, period_start, period_end, metric, numerator, denominator, rate, ci_low, ci_high, band from metrics.rates where run_id = \(runID) order by scope_type, scope_id, period_start, metric"
         var tables = [
             ("rates.csv", rates),
-            ("volumes.csv", "select scope_type, scope_id, period_start, period_end, measure, value from metrics.volumes where run_id = \(runID) order by 1, 2, 3, 5"),
+            ("volumes.csv", "select scope_type, published.spreadsheet_safe(scope_id) as scope_id, period_start, period_end, measure, value from metrics.volumes where run_id = \(runID) order by scope_type, scope_id, period_start, measure"),
         ]
         if includeCases {
-            tables.append(("case_metrics.csv", "select case_id, period_start, period_end, metric, eligible, met, detail from metrics.case_metrics where run_id = \(runID) order by 1, 2, 4"))
+            tables.append(("case_metrics.csv", "select published.spreadsheet_safe(case_id) as case_id, period_start, period_end, metric, eligible, met, detail from metrics.case_metrics where run_id = \(runID) order by case_id, period_start, metric"))
         }
         for (name, select) in tables {
             let url = directory.appendingPathComponent(name)

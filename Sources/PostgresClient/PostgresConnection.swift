@@ -83,7 +83,14 @@ public final class PostgresConnection {
             return Self.decodeRows(result)
         default:
             var error = Self.error(from: result, query: query)
-            if PQstatus(handle) == CONNECTION_BAD { error.kind = .connection }
+            if PQstatus(handle) == CONNECTION_BAD {
+                error.kind = .connection
+                // A FATAL the server sent just before closing may reach libpq only as text.
+                let full = String(cString: PQresultErrorMessage(result)) + String(cString: PQerrorMessage(handle))
+                if error.sqlState == nil, full.contains("terminating connection due to administrator command") {
+                    error.sqlState = "57P01"
+                }
+            }
             throw error
         }
     }

@@ -29,12 +29,12 @@ struct DemoCommand: ParsableCommand {
         let connection = try database.connect()
         Console.print("2/5 ingest")
         let ingested = try runIngest(connection: connection, directory: extract.path, options: IngestOptions(), quiet: database.quiet)
-        if ingested.anyFailed { throw fileFailedExitCode }
+        if ingested.anyFailed { throw ExitStatus.fileFailed }
         Console.print("3/5 transform")
         let parameters = try RunParameters()
-        try TransformRunner(connection: connection).run(parameters: parameters)
+        try TransformRunner(connection: connection, waiting: Console.note).run(parameters: parameters)
         Console.print("4/5 aggregate 2024-01-01 to 2025-01-01 by quarter")
-        let runID = try AggregateRunner(connection: connection).run(AggregateRequest(
+        let runID = try AggregateRunner(connection: connection, waiting: Console.note).run(AggregateRequest(
             from: CivilDate("2024-01-01")!, to: CivilDate("2025-01-01")!, period: .quarter, official: true, parameters: parameters))
         try SummaryTable.print(connection: connection, runID: runID)
         let exported = try ExportRunner(connection: connection).export(runID: runID, to: workspaceURL.appendingPathComponent("export"), includeCases: true)

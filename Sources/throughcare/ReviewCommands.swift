@@ -20,6 +20,7 @@ struct ExportCommand: ParsableCommand {
 
     func run() throws {
         let connection = try database.connect()
+        try AggregateRunner(connection: connection, waiting: Console.note).prepareSchema()
         let exporter = ExportRunner(connection: connection)
         let runID = try self.runID ?? exporter.latestRunID()
         let directory = try exporter.export(runID: runID, to: URL(fileURLWithPath: out), includeCases: includeCases)
@@ -60,7 +61,7 @@ struct SampleCommand: ParsableCommand {
 
     func run() throws {
         let connection = try database.connect()
-        let aggregate = AggregateRunner(connection: connection)
+        let aggregate = AggregateRunner(connection: connection, waiting: Console.note)
         try aggregate.prepareSchema()
         var run = runID
         if run == nil {
@@ -94,7 +95,7 @@ struct PruneCommand: ParsableCommand {
 
     func run() throws {
         let connection = try database.connect()
-        try AggregateRunner(connection: connection).prepareSchema()
+        try AggregateRunner(connection: connection, waiting: Console.note).prepareSchema()
         let removed = try connection.query("select metrics.prune_runs(\(keepRuns))").scalar(Int?.self) ?? 0
         Console.print("removed \(removed) run(s)")
     }

@@ -65,7 +65,7 @@ struct IngestCommand: ParsableCommand {
         let report = try runIngest(connection: connection, directory: directory,
                                    options: IngestOptions(mode: incremental ? .incremental : .full, maxRejectRate: maxRejectRate),
                                    quiet: database.quiet)
-        if report.anyFailed { throw fileFailedExitCode }
+        if report.anyFailed { throw ExitStatus.fileFailed }
     }
 }
 
@@ -102,7 +102,7 @@ struct TransformCommand: ParsableCommand {
     func run() throws {
         let connection = try database.connect()
         let started = Date()
-        try TransformRunner(connection: connection).run(parameters: try parameters.runParameters())
+        try TransformRunner(connection: connection, waiting: Console.note).run(parameters: try parameters.runParameters())
         if !database.quiet { Console.print(String(format: "transform done in %.1f s", Date().timeIntervalSince(started))) }
     }
 }
@@ -135,7 +135,7 @@ struct AggregateCommand: ParsableCommand {
 
     func run() throws {
         let connection = try database.connect()
-        let runID = try AggregateRunner(connection: connection).run(AggregateRequest(
+        let runID = try AggregateRunner(connection: connection, waiting: Console.note).run(AggregateRequest(
             from: range.from, to: range.to, period: range.period, official: publish, parameters: try parameters.runParameters()))
         if !database.quiet {
             try SummaryTable.print(connection: connection, runID: runID)
@@ -165,10 +165,15 @@ struct RunCommand: ParsableCommand {
         let runParameters = try parameters.runParameters()
         let report = try runIngest(connection: connection, directory: directory,
                                    options: IngestOptions(mode: incremental ? .incremental : .full), quiet: database.quiet)
-        try TransformRunner(connection: connection).run(parameters: runParameters)
-        let runID = try AggregateRunner(connection: connection).run(AggregateRequest(
+        // Nothing is computed from a partial extract: the failed file's entity would still hold
+        // the previous extract's rows beside this one's.
+        if report.anyFailed {
+            Console.note("stopped: an extract file failed or was skipped, so nothing was transformed, aggregated or published")
+            throw ExitStatus.fileFailed
+        }
+        try TransformRunner(connection: connection, waiting: Console.note).run(parameters: runParameters)
+        let runID = try AggregateRunner(connection: connection, waiting: Console.note).run(AggregateRequest(
             from: range.from, to: range.to, period: range.period, official: publish, parameters: runParameters))
         if !database.quiet { try SummaryTable.print(connection: connection, runID: runID) }
-        if report.anyFailed { throw fileFailedExitCode }
     }
 }

@@ -46,6 +46,10 @@ final class TerminalProgress: IngestProgress {
         Console.print(Self.describe(report))
     }
 
+    func waiting(_ message: String) {
+        Console.note(message)
+    }
+
     static func describe(_ report: FileReport) -> String {
         let name = report.file.padding(toLength: 24, withPad: " ", startingAt: 0)
         switch report.status {

@@ -14,7 +14,9 @@ struct Throughcare: ParsableCommand {
             volumes), export (CSV and an HTML report). Without --database or DATABASE_URL every command uses \
             the embedded local PostgreSQL cluster (see `throughcare db`).
 
-            Exit codes: 0 success; 1 error; 3 an extract file failed to load; 64 invalid command line.
+            Exit codes: 0 success; 3 an extract file failed to load; 64 bad command line or input value; \
+            69 database unreachable or session lost; 70 internal error; 75 refused because the data is not \
+            ready (nothing changed: the message says what to run first).
             """,
         version: "0.1.0",
         subcommands: [
@@ -23,7 +25,16 @@ struct Throughcare: ParsableCommand {
             PruneCommand.self, DatabaseCommand.self,
         ]
     )
-}
 
-/// Exit status when at least one extract file failed or was skipped for a failed dependency.
-let fileFailedExitCode = ExitCode(3)
+    /// ArgumentParser's own main, with the project's errors mapped to their documented statuses.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            guard let status = ExitStatus.forError(error) else { exit(withError: error) }
+            Console.note("error: \(error)")
+            exit(withError: status)
+        }
+    }
+}

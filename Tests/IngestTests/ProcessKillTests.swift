@@ -8,14 +8,14 @@ import XCTest
 /// transaction back, and the next ingest marks the dead batch failed.
 final class ProcessKillTests: IngestTestCase {
     func testKilledIngestLeavesNothingPartial() throws {
-        let binary = repositoryRoot().appendingPathComponent(".build/debug/throughcare")
+        let binary = throughcareBinary()
         try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: binary.path), "build the CLI first (make test does)")
         try ingest(try makeExtract())
         XCTAssertEqual(try count("staging.contacts"), 6)
 
         let directory = try makeExtractWithLargeContacts()
 
-        let pid = try spawn([binary.path, "ingest", directory.path, "--database", database.conninfo, "--quiet"])
+        let pid = try spawnProcess([binary.path, "ingest", directory.path, "--database", database.conninfo, "--quiet"])
         // Wait until that process is inside the COPY of contacts, then kill it outright.
         var sawCopy = false
         for _ in 0..<1_000 where !sawCopy {
@@ -36,20 +36,5 @@ final class ProcessKillTests: IngestTestCase {
             usleep(10_000)
         }
         try assertInterruptedLoadKeptNothing()
-    }
-
-    /// posix_spawn, so the test can kill the child with SIGKILL and reap it itself.
-    private func spawn(_ argv: [String]) throws -> pid_t {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
-        let arguments: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
-        defer { arguments.forEach { free($0) } }
-        var pid: pid_t = 0
-        let result = posix_spawn(&pid, argv[0], &actions, nil, arguments, environ)
-        guard result == 0 else { throw POSIXError(POSIXErrorCode(rawValue: result) ?? .EINVAL) }
-        return pid
     }
 }

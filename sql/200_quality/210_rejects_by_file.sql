@@ -31,7 +31,8 @@ select
     -- The full reason quotes the rejected value (a name, a date of birth): only those who may
     -- read ingest.rejects see it; everyone else gets the masked pattern.
     case
-        when has_table_privilege(current_user, 'ingest.rejects', 'select') then min(p.reason)
+        -- by oid: resolving the name 'ingest.rejects' would itself fail without USAGE on ingest
+        when has_table_privilege(current_user, 'ingest.rejects'::regclass::oid, 'select') then min(p.reason)
         else min(p.reason_pattern)
     end as example_reason
 from reject_patterns as p
