@@ -1,12 +1,13 @@
 import Foundation
 
-/// Finds the project's `sql/` directory: the SQL the tool runs, often as a database superuser or
-/// owner, so it must come from the tool itself and never from wherever the user happens to be
-/// (`cd /tmp/x/extract && throughcare ingest .` once ran a planted `/tmp/x/sql`). In order:
-/// `THROUGHCARE_SQL_DIR`; the install beside the executable (`<bindir>/../share/throughcare/sql`);
-/// a checkout holding the executable (`.build/...`), found by walking up a few levels from the
-/// executable to a folder with both `Package.swift` and `sql/`. The working directory is never
-/// consulted. The directory found must be trusted (see `checkTrusted`).
+/// Finds the project's `sql/` directory: the SQL the tool runs with the rights of its database
+/// role (the owner, or a superuser given with --database), so it must come from the tool itself
+/// and never from wherever the user happens to be (`cd /tmp/x/extract && throughcare ingest .`
+/// once ran a planted `/tmp/x/sql`). In order: `THROUGHCARE_SQL_DIR`; the install beside the
+/// executable (`<bindir>/../share/throughcare/sql`); a checkout holding the executable
+/// (`.build/...`), found by walking up a few levels from the executable to a folder with both
+/// `Package.swift` and `sql/`. The working directory is never consulted. The directory found
+/// must be trusted (see `checkTrusted`).
 public enum ProjectResources {
     /// How far above the executable a checkout may be: `.build/<triple>/debug/<exe>` is 4.
     static let checkoutSearchLevels = 6
