@@ -2,6 +2,9 @@
 // PostgreSQL cluster with the Debian binaries (/usr/lib/postgresql/*/bin), listening on a free
 // loopback port and a private socket directory. As root it runs the server as the `postgres`
 // system user, because initdb refuses root. It knows nothing of Throughcare's schemas.
+// Safety (docs/security.md): the root is private (lstat-checked, never a symlink), every
+// cluster folder carries a marker written when we created it, and only marked folders are
+// ever removed; the pipeline's role is not the superuser (ClusterRoles.swift).
 
 import Foundation
 
@@ -10,6 +13,13 @@ public enum LocalPostgresError: Error, CustomStringConvertible {
     case commandFailed(command: String, status: Int32, output: String)
     case notRunning(String)
     case noFreePort
+    /// A folder failed the ownership, mode or symlink checks; the message says which and how to fix it.
+    case unsafeFolder(String)
+    /// A folder where a cluster would go that we did not create (no marker): never wiped.
+    case notCreatedByThroughcare(String)
+    /// A cluster made before the superuser / owner split: its pipeline role is the superuser.
+    case legacyCluster(String)
+    case invalidName(String)
 
     public var description: String {
         switch self {
@@ -21,40 +31,23 @@ public enum LocalPostgresError: Error, CustomStringConvertible {
             return "the local cluster \(name) is not running; start it with: throughcare db start"
         case .noFreePort:
             return "no free loopback port found for PostgreSQL"
+        case let .unsafeFolder(message):
+            return message
+        case let .notCreatedByThroughcare(path):
+            return "refusing to use or remove \(path): throughcare did not create it (no \(ClusterFolder.markerName) marker). Move it away, or remove it yourself if it is a cluster you no longer need"
+        case let .legacyCluster(name):
+            return "the local cluster \(name) was created by an older throughcare whose pipeline role is the superuser; dump what you need (pg_dump), stop it, remove its folder by hand and start again to recreate it safely"
+        case let .invalidName(name):
+            return "invalid cluster name \"\(name)\": use letters, digits, '-', '_' and '.', not starting with '.'"
         }
-    }
-}
-
-/// Where a cluster lives and how to reach it. Saved as `cluster.json` beside the data directory.
-public struct ClusterInfo: Codable, Sendable {
-    public var name: String
-    public var port: Int
-    public var socketDirectory: String
-    public var user: String
-    public var database: String
-    public var passwordFile: String
-    public var passFile: String
-
-    /// A libpq connection string with the password, for the program's own use. Never print it.
-    public func conninfo(database: String? = nil) throws -> String {
-        let password = try String(contentsOfFile: passwordFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-        return "host=127.0.0.1 port=\(port) dbname=\(database ?? self.database) user=\(user) password=\(password) application_name=throughcare"
-    }
-
-    /// A URL without the password: libpq finds it in the pgpass file (`PGPASSFILE`).
-    public var publicURL: String {
-        "postgresql://\(user)@127.0.0.1:\(port)/\(database)"
-    }
-
-    /// A `psql` command line a person can paste; the password stays in the pgpass file.
-    public var psqlCommand: String {
-        "PGPASSFILE=\(passFile) psql \"\(publicURL)\""
     }
 }
 
 /// A PostgreSQL cluster under `baseDirectory`, owned by the `postgres` user when we are root.
 public final class LocalCluster: Sendable {
     public let name: String
+    /// The folder holding every named cluster (`defaultRoot` unless given).
+    public let root: URL
     public let baseDirectory: URL
     let binDirectory: URL
     let runAsPostgres: Bool
@@ -65,16 +58,40 @@ public final class LocalCluster: Sendable {
     var infoFile: URL { baseDirectory.appendingPathComponent("cluster.json") }
     var passwordFile: URL { baseDirectory.appendingPathComponent("password") }
     var passFile: URL { baseDirectory.appendingPathComponent("pgpass") }
+    var adminPasswordFile: URL { baseDirectory.appendingPathComponent("admin-password") }
+    var adminPassFile: URL { baseDirectory.appendingPathComponent("admin-pgpass") }
+    var markerFile: URL { baseDirectory.appendingPathComponent(ClusterFolder.markerName) }
 
-    /// The default home of named clusters: outside /root (mode 0700, which `postgres` cannot enter).
+    /// The default home of named clusters, private to the user and under no world-writable
+    /// directory: `THROUGHCARE_PG_ROOT`; as root `/var/lib/throughcare` (root-owned, 0711 so the
+    /// `postgres` server user can pass through to its own 0700 cluster folder, but not list);
+    /// otherwise `$XDG_DATA_HOME/throughcare` or `~/.local/share/throughcare` (0700).
     public static var defaultRoot: URL {
-        let root = ProcessInfo.processInfo.environment["THROUGHCARE_PG_ROOT"] ?? "/var/tmp/throughcare-\(getuid())"
-        return URL(fileURLWithPath: root)
+        let environment = ProcessInfo.processInfo.environment
+        if let root = environment["THROUGHCARE_PG_ROOT"], !root.isEmpty { return URL(fileURLWithPath: root) }
+        if getuid() == 0 { return URL(fileURLWithPath: "/var/lib/throughcare") }
+        if let data = environment["XDG_DATA_HOME"], data.hasPrefix("/") {
+            return URL(fileURLWithPath: data).appendingPathComponent("throughcare")
+        }
+        var home = environment["HOME"] ?? ""
+        if !home.hasPrefix("/"), let entry = getpwuid(getuid()), let directory = entry.pointee.pw_dir {
+            home = String(cString: directory)
+        }
+        return URL(fileURLWithPath: home).appendingPathComponent(".local/share/throughcare")
     }
 
+    /// Mode of the root we create: see `defaultRoot`.
+    var rootMode: mode_t { runAsPostgres ? 0o711 : 0o700 }
+
     public init(name: String, root: URL = LocalCluster.defaultRoot) throws {
+        // The name becomes a path component of folders we create and may remove.
+        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.")
+        guard !name.isEmpty, !name.hasPrefix("."), name.allSatisfy({ allowed.contains($0) }) else {
+            throw LocalPostgresError.invalidName(name)
+        }
         self.name = name
-        self.baseDirectory = root.appendingPathComponent(name)
+        self.root = root.standardizedFileURL
+        self.baseDirectory = self.root.appendingPathComponent(name)
         self.binDirectory = try Self.findBinaries()
         self.runAsPostgres = getuid() == 0
     }
@@ -109,18 +126,55 @@ public final class LocalCluster: Sendable {
         return try JSONDecoder().decode(ClusterInfo.self, from: data)
     }
 
+    /// True when the cluster folder carries the marker we write when creating it: only such
+    /// folders are ever wiped or removed (e.g. by a sweeper of stale test clusters).
+    public var isCreatedByThroughcare: Bool {
+        guard case .directory = (try? ClusterFolder.kind(baseDirectory))?.0 else { return false }
+        return ClusterFolder.hasMarker(baseDirectory)
+    }
+
+    /// The uid that must own the cluster folder: the server's user (`postgres` when we are root).
+    func folderOwner() throws -> uid_t {
+        runAsPostgres ? try postgresUser().uid : getuid()
+    }
+
+    /// Creates the root if missing, then refuses it unless it is a real directory owned by us,
+    /// writable by no one else, in a parent others cannot rename it out of.
+    func prepareRoot() throws {
+        let fileManager = FileManager.default
+        if case .missing = try ClusterFolder.kind(root).0 {
+            try fileManager.createDirectory(at: root.deletingLastPathComponent(), withIntermediateDirectories: true)
+            if mkdir(root.path, rootMode) != 0 && errno != EEXIST {
+                throw LocalPostgresError.unsafeFolder("cannot create \(root.path): \(String(cString: strerror(errno)))")
+            }
+            if case .directory = try ClusterFolder.kind(root).0 { chmod(root.path, rootMode) }   // umask aside
+        }
+        try ClusterFolder.checkParent(of: root)
+        try ClusterFolder.check(root, owner: getuid(), forbidden: S_IWGRP | S_IWOTH, what: "the cluster root")
+    }
+
+    /// Refuses an existing cluster folder that is a link, someone else's, or open to others.
+    func checkClusterFolder() throws {
+        try ClusterFolder.check(baseDirectory, owner: try folderOwner(), forbidden: 0o077, what: "the cluster folder")
+    }
+
     /// Initialises the cluster if needed, starts it if it is not running, and returns how to reach it.
     @discardableResult
     public func start() throws -> ClusterInfo {
+        try prepareRoot()
+        if case .missing = try ClusterFolder.kind(baseDirectory).0 {} else {
+            try checkClusterFolder()
+        }
         if !isInitialised { try initialise() }
         var info = try self.info()
+        guard info.adminUser != nil else { throw LocalPostgresError.legacyCluster(name) }
         if try isRunning() { return info }
         info.port = try Self.freeLoopbackPort()
         try save(info)
-        try writePassFile(info)
+        try writePassFiles(info)
         let options = "-c listen_addresses=127.0.0.1 -p \(info.port) -k \(socketDirectory.path)"
         try run(binary: "pg_ctl", ["-D", dataDirectory.path, "-l", logFile.path, "-o", options, "-w", "-t", "60", "start"], asServerUser: true)
-        try createDatabaseIfMissing(info)
+        try setUpRolesAndDatabase(info)
         return info
     }
 
@@ -130,10 +184,16 @@ public final class LocalCluster: Sendable {
         try run(binary: "pg_ctl", ["-D", dataDirectory.path, "-m", "fast", "-w", "-t", "60", "stop"], asServerUser: true)
     }
 
-    /// Stops the server and removes every file of the cluster.
+    /// Stops the server and removes every file of the cluster, only if we created the folder
+    /// (marker) and it passes the folder checks; symlinks inside are removed, never followed.
     public func destroy() throws {
+        if case .missing = try ClusterFolder.kind(baseDirectory).0 { return }
+        try checkClusterFolder()
+        guard ClusterFolder.hasMarker(baseDirectory) else {
+            throw LocalPostgresError.notCreatedByThroughcare(baseDirectory.path)
+        }
         try stop()
-        try? FileManager.default.removeItem(at: baseDirectory)
+        try ClusterFolder.removeTree(baseDirectory)
     }
 
     public func isRunning() throws -> Bool {
@@ -150,42 +210,58 @@ public final class LocalCluster: Sendable {
         return Int32(line.trimmingCharacters(in: .whitespaces))
     }
 
+    /// Makes the cluster folder afresh. A folder already there is wiped only if it is ours
+    /// (a half-made cluster: marker but no data/PG_VERSION); anything else is refused.
     private func initialise() throws {
         let fileManager = FileManager.default
-        try? fileManager.removeItem(at: baseDirectory)
-        try fileManager.createDirectory(at: socketDirectory, withIntermediateDirectories: true)
+        if case .missing = try ClusterFolder.kind(baseDirectory).0 {} else {
+            try checkClusterFolder()
+            guard ClusterFolder.hasMarker(baseDirectory) else {
+                throw LocalPostgresError.notCreatedByThroughcare(baseDirectory.path)
+            }
+            try ClusterFolder.removeTree(baseDirectory)
+        }
+        // mkdir fails if something appeared meanwhile: we only mark what we made ourselves.
+        guard mkdir(baseDirectory.path, 0o700) == 0 else {
+            throw LocalPostgresError.unsafeFolder("cannot create \(baseDirectory.path): \(String(cString: strerror(errno)))")
+        }
+        chmod(baseDirectory.path, 0o700)
+        try write("created by throughcare for the local cluster \(name)\n", to: markerFile, mode: 0o644)
+        try fileManager.createDirectory(at: socketDirectory, withIntermediateDirectories: false)
         let password = Self.randomPassword()
-        // The password file the client reads stays private to us; initdb gets its own copy.
+        let adminPassword = Self.randomPassword()
+        // The password files the client reads stay private to us; initdb gets its own copy.
         try write(password + "\n", to: passwordFile, mode: 0o600)
+        try write(adminPassword + "\n", to: adminPasswordFile, mode: 0o600)
         let initPasswordFile = baseDirectory.appendingPathComponent("initdb-password")
-        try write(password + "\n", to: initPasswordFile, mode: 0o600)
+        try write(adminPassword + "\n", to: initPasswordFile, mode: 0o600)
         if runAsPostgres {
             try chownToPostgres(baseDirectory)
             try chownToPostgres(socketDirectory)
             try chownToPostgres(initPasswordFile)
         }
-        chmod(baseDirectory.path, 0o700)
-        defer { try? fileManager.removeItem(at: initPasswordFile) }
+        defer { unlink(initPasswordFile.path) }
         try run(binary: "initdb", [
-            "-D", dataDirectory.path, "-U", "throughcare", "--pwfile", initPasswordFile.path,
+            "-D", dataDirectory.path, "-U", ClusterRoles.admin, "--pwfile", initPasswordFile.path,
             "-A", "scram-sha-256", "-E", "UTF8", "--locale", "C.UTF-8", "--no-instructions",
         ], asServerUser: true)
         let info = ClusterInfo(
-            name: name, port: 0, socketDirectory: socketDirectory.path, user: "throughcare",
-            database: "throughcare", passwordFile: passwordFile.path, passFile: passFile.path
+            name: name, port: 0, socketDirectory: socketDirectory.path, user: ClusterRoles.owner,
+            database: ClusterRoles.database, passwordFile: passwordFile.path, passFile: passFile.path,
+            adminUser: ClusterRoles.admin, adminPasswordFile: adminPasswordFile.path, adminPassFile: adminPassFile.path
         )
         try save(info)
     }
 
-    private func createDatabaseIfMissing(_ info: ClusterInfo) throws {
-        let environment = ["PGPASSFILE": passFile.path]
-        let exists = try run(binary: "psql", [
-            "-h", "127.0.0.1", "-p", "\(info.port)", "-U", info.user, "-d", "postgres", "-tAc",
-            "select 1 from pg_database where datname = 'throughcare'",
-        ], environment: environment)
-        if exists.output.trimmingCharacters(in: .whitespacesAndNewlines) != "1" {
-            try run(binary: "createdb", ["-h", "127.0.0.1", "-p", "\(info.port)", "-U", info.user, info.database], environment: environment)
-        }
+    /// As the superuser: the pipeline's role, the reader groups and the database (ClusterRoles).
+    private func setUpRolesAndDatabase(_ info: ClusterInfo) throws {
+        let password = try String(contentsOf: passwordFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let script = baseDirectory.appendingPathComponent("setup-roles.sql")
+        try write(ClusterRoles.setupScript, to: script, mode: 0o600)
+        defer { unlink(script.path) }
+        try run(binary: "psql", [
+            "-X", "-q", "-h", "127.0.0.1", "-p", "\(info.port)", "-U", info.adminUser ?? ClusterRoles.admin, "-d", "postgres", "-f", script.path,
+        ], environment: ["PGPASSFILE": adminPassFile.path, ClusterRoles.passwordVariable: password])
     }
 
     private func save(_ info: ClusterInfo) throws {
@@ -194,9 +270,12 @@ public final class LocalCluster: Sendable {
         try encoder.encode(info).write(to: infoFile)
     }
 
-    private func writePassFile(_ info: ClusterInfo) throws {
+    /// One pgpass file per role, so a person's psql (PGPASSFILE=pgpass) logs in as the pipeline's role.
+    private func writePassFiles(_ info: ClusterInfo) throws {
         let password = try String(contentsOf: passwordFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
         try write("127.0.0.1:\(info.port):*:\(info.user):\(password)\n", to: passFile, mode: 0o600)
+        let adminPassword = try String(contentsOf: adminPasswordFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        try write("127.0.0.1:\(info.port):*:\(info.adminUser ?? ClusterRoles.admin):\(adminPassword)\n", to: adminPassFile, mode: 0o600)
     }
 
     private func write(_ text: String, to url: URL, mode: mode_t) throws {
@@ -205,12 +284,17 @@ public final class LocalCluster: Sendable {
         chmod(url.path, mode)
     }
 
-    private func chownToPostgres(_ url: URL) throws {
+    private func postgresUser() throws -> (uid: uid_t, gid: gid_t) {
         guard let user = getpwnam("postgres") else {
             throw LocalPostgresError.commandFailed(command: "getpwnam(postgres)", status: -1,
                                                    output: "no 'postgres' system user: apt-get install -y postgresql creates it")
         }
-        guard chown(url.path, user.pointee.pw_uid, user.pointee.pw_gid) == 0 else {
+        return (user.pointee.pw_uid, user.pointee.pw_gid)
+    }
+
+    private func chownToPostgres(_ url: URL) throws {
+        let user = try postgresUser()
+        guard chown(url.path, user.uid, user.gid) == 0 else {
             throw LocalPostgresError.commandFailed(command: "chown postgres \(url.path)", status: errno, output: String(cString: strerror(errno)))
         }
     }

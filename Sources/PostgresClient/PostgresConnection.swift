@@ -8,12 +8,16 @@ public final class PostgresConnection {
 
     /// Opens a connection from a URL (`postgresql://user@host:port/db`) or a conninfo string.
     /// Server NOTICEs are collected in `notices` rather than printed to stderr.
+    /// Errors never carry the password: a malformed string fails in `ConnectionString.parse`
+    /// (whose message is redacted) before libpq sees it, and libpq's connection failures are
+    /// redacted the same way.
     public init(_ conninfo: String) throws {
+        _ = try ConnectionString.parse(conninfo)
         guard let handle = PQconnectdb(conninfo) else {
             throw PostgresError(kind: .unreachable, message: "libpq could not allocate a connection")
         }
         guard PQstatus(handle) == CONNECTION_OK else {
-            let message = String(cString: PQerrorMessage(handle)).trimmingTrailingNewlines()
+            let message = ConnectionString.redact(String(cString: PQerrorMessage(handle)).trimmingTrailingNewlines(), conninfo: conninfo)
             PQfinish(handle)
             throw PostgresError(kind: .unreachable, message: "cannot connect to PostgreSQL: \(message)")
         }
@@ -175,35 +179,5 @@ extension String {
         var text = Substring(self)
         while let last = text.last, last == "\n" || last == "\r" || last == " " { text.removeLast() }
         return String(text)
-    }
-}
-
-/// Connection strings (URL or key=value) rewritten with libpq's own parser.
-public enum ConnectionString {
-    /// The same target with another database name.
-    public static func replacingDatabase(in conninfo: String, with database: String) throws -> String {
-        var errorMessage: UnsafeMutablePointer<CChar>?
-        guard let options = PQconninfoParse(conninfo, &errorMessage) else {
-            let message = errorMessage.map { String(cString: $0) } ?? "invalid connection string"
-            if let errorMessage { PQfreemem(errorMessage) }
-            throw PostgresError(kind: .connection, message: message)
-        }
-        defer { PQconninfoFree(options) }
-        var parts: [String] = []
-        var option = options
-        while let keyword = option.pointee.keyword {
-            let name = String(cString: keyword)
-            if name == "dbname" {
-                parts.append("dbname=\(quote(database))")
-            } else if let value = option.pointee.val {
-                parts.append("\(name)=\(quote(String(cString: value)))")
-            }
-            option += 1
-        }
-        return parts.joined(separator: " ")
-    }
-
-    static func quote(_ value: String) -> String {
-        "'" + value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "\\'") + "'"
     }
 }

@@ -16,7 +16,17 @@ struct DatabaseOptions: ParsableArguments {
 
     /// The connection string to use: explicit, environment, or the embedded cluster (started if needed).
     func conninfo() throws -> String {
-        if let database, !database.isEmpty { return database }
+        if let database, !database.isEmpty {
+            // A password on the command line is visible to every user in the process list and
+            // stays in shell history; libpq can read it from a file instead.
+            if ConnectionString.containsPassword(database) {
+                Console.note("""
+                    warning: --database carries a password, which other users can see in the process list and which stays in shell history.
+                    Put it in a password file instead (~/.pgpass, or PGPASSFILE=/path/to/pgpass; mode 0600), or use a service (--database service=NAME with the password in pg_service.conf or PGSERVICEFILE).
+                    """)
+            }
+            return database
+        }
         if let url = ProcessInfo.processInfo.environment["DATABASE_URL"], !url.isEmpty { return url }
         let cluster = try LocalCluster(name: LocalDefaults.clusterName)
         let wasRunning = try cluster.isRunning()

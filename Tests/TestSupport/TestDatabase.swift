@@ -9,6 +9,7 @@ public final class TestCluster: @unchecked Sendable {
     private static let lock = NSLock()
     nonisolated(unsafe) private static var cluster: LocalCluster?
     nonisolated(unsafe) private static var baseConninfo: String?
+    nonisolated(unsafe) private static var adminBaseConninfo: String?
 
     /// A connection string for the server tests use, starting a throwaway cluster if needed.
     public static func serverConninfo() throws -> String {
@@ -26,19 +27,31 @@ public final class TestCluster: @unchecked Sendable {
         atexit {
             try? TestCluster.stopThrowaway()
         }
+        // Tests run as the pipeline's role (not a superuser), as the tool does.
         baseConninfo = try info.conninfo(database: "postgres")
+        adminBaseConninfo = try info.adminConninfo(database: "postgres")
         return baseConninfo!
     }
 
+    /// The superuser of the throwaway cluster, for the rare test that needs one; nil when the
+    /// tests run against DATABASE_URL's server, whose superuser we do not know.
+    public static func adminConninfo(database: String = "postgres") throws -> String? {
+        _ = try serverConninfo()
+        lock.lock()
+        defer { lock.unlock() }
+        return try adminBaseConninfo.map { try ConnectionString.replacingDatabase(in: $0, with: database) }
+    }
+
     /// A test process killed before its atexit handler ran leaves its cluster behind
-    /// (`test-<pid>-<id>`): stop and remove those whose process is gone.
-    static func removeClustersOfDeadTestProcesses() {
-        let root = LocalCluster.defaultRoot
+    /// (`test-<pid>-<id>`): stop and remove those whose process is gone, and only folders we
+    /// created (marker); anything else named like one is left alone.
+    public static func removeClustersOfDeadTestProcesses(root: URL = LocalCluster.defaultRoot) {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? []
         for name in names where name.hasPrefix("test-") {
             let parts = name.split(separator: "-")
             guard parts.count == 3, let pid = Int32(parts[1]), kill(pid, 0) != 0, errno == ESRCH else { continue }
-            try? LocalCluster(name: name, root: root).destroy()
+            guard let cluster = try? LocalCluster(name: name, root: root), cluster.isCreatedByThroughcare else { continue }
+            try? cluster.destroy()
         }
     }
 
