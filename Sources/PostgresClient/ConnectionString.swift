@@ -18,7 +18,7 @@ public enum ConnectionString {
         case let .success(options):
             return options
         case let .failure(message):
-            throw PostgresError(kind: .connection, message: "invalid connection string: " + redact(message, conninfo: conninfo, quotedFragments: true))
+            throw PostgresError(kind: .invalidConnectionString, message: "invalid connection string: " + redact(message, conninfo: conninfo, quotedFragments: true))
         }
     }
 

@@ -4,8 +4,9 @@
 
 /// An error reported by libpq or the server, with everything PostgreSQL said about it.
 public struct PostgresError: Error, CustomStringConvertible, Sendable {
-    /// `unreachable`: no session could be opened; `connection`: an open session was lost.
-    public enum Kind: Sendable { case unreachable, connection, server, copy, decoding }
+    /// `invalidConnectionString`: the URL or conninfo is malformed; `unreachable`: no session could
+    /// be opened; `connection`: an open session was lost.
+    public enum Kind: Sendable { case invalidConnectionString, unreachable, connection, server, copy, decoding }
     public var kind: Kind
     /// Five-character SQLSTATE code, e.g. `23505` for a unique violation.
     public var sqlState: String?

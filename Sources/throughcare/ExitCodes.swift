@@ -23,6 +23,7 @@ enum ExitStatus {
         switch error {
         case let error as PostgresError:
             if error.sqlState == PostgresError.notReadySQLState || error.sqlState == "55P03" { return notReady }
+            if error.kind == .invalidConnectionString { return badInput }
             if error.kind == .unreachable || error.isConnectionLost { return databaseUnreachable }
             if error.sqlState == "22023" { return badInput }
             return internalError
