@@ -51,6 +51,7 @@ public struct AggregateRunner {
                                 hint: "Run throughcare ingest DIR, then throughcare transform.")
         }
         try WarehouseSchema.prepare(connection, [.metrics])
+        try connection.query("select published.grant_reader_access()")
     }
 
     /// Runs one aggregate and returns its run id. A failed run stays recorded as failed; a run

@@ -45,6 +45,8 @@ public struct SchemaMigrator {
 
     private func apply(unit: String, files: [URL], checksum: String) throws -> Bool {
         try connection.transaction {
+            // Waiting for another migrator is not waiting for a reader: no timeout for this one.
+            try connection.execute(script: "set local lock_timeout = 0")
             try connection.query("select pg_advisory_xact_lock(\(Self.migrationLockKey))")
             try connection.execute(script: """
                 create schema if not exists throughcare;
@@ -60,6 +62,8 @@ public struct SchemaMigrator {
                 comment on column throughcare.schema_version.checksum is 'SHA-256 of the unit''s file names and text as applied.';
                 comment on column throughcare.schema_version.applied_at is 'When that version was applied.';
                 comment on column throughcare.schema_version.tool_version is 'Version of the throughcare tool that applied it.';
+                grant usage on schema throughcare to public;
+                grant select on throughcare.schema_version to public;
                 """)
             // Another session may have migrated while this one waited for the lock.
             if try appliedChecksum(unit: unit) == checksum { return false }
@@ -82,7 +86,6 @@ public struct SchemaMigrator {
             return true
         }
     }
-
 
     private func appliedChecksum(unit: String) throws -> String? {
         guard try connection.query("select to_regclass('throughcare.schema_version') is not null").scalar(Bool.self) else { return nil }

@@ -9,22 +9,27 @@ public struct StageLock {
     let key: Int64
     let mode: Mode
 
-    /// Takes the lock, waiting as long as it takes. `waiting` is called once, with a sentence
-    /// naming the session being waited for (its application_name says which stage and run).
+    /// Takes the lock, waiting as long as it takes. `waiting` is called first when the lock is
+    /// held, with a sentence naming the session(s) holding it (application_name says which stage and run).
     public static func acquire(_ connection: PostgresConnection, key: Int64, mode: Mode,
                                waiting: (String) -> Void = { _ in }) throws -> StageLock {
-        var told = false
-        while true {
-            let taken = mode == .exclusive
-                ? try connection.query("select pg_try_advisory_lock(\(key)::bigint)").scalar(Bool.self)
-                : try connection.query("select pg_try_advisory_lock_shared(\(key)::bigint)").scalar(Bool.self)
-            if taken { return StageLock(connection: connection, key: key, mode: mode) }
-            if !told {
-                told = true
-                waiting("waiting for " + (try holders(connection, key: key)) + " to finish")
+        let taken = mode == .exclusive
+            ? try connection.query("select pg_try_advisory_lock(\(key)::bigint)").scalar(Bool.self)
+            : try connection.query("select pg_try_advisory_lock_shared(\(key)::bigint)").scalar(Bool.self)
+        if !taken {
+            waiting("waiting for " + (try holders(connection, key: key)) + " to finish")
+            // A blocking wait joins PostgreSQL's lock queue, so a stream of shared holders cannot
+            // starve a waiting exclusive one. A session lock outlives the transaction that took it.
+            try connection.transaction {
+                try connection.execute(script: "set local lock_timeout = 0")
+                if mode == .exclusive {
+                    try connection.query("select pg_advisory_lock(\(key)::bigint)")
+                } else {
+                    try connection.query("select pg_advisory_lock_shared(\(key)::bigint)")
+                }
             }
-            usleep(250_000)
         }
+        return StageLock(connection: connection, key: key, mode: mode)
     }
 
     public func release() {

@@ -61,6 +61,7 @@ public struct RunParameters: Sendable, Equatable {
         return "{" + body.joined(separator: ", ") + "}"
     }
 
+    /// `-?digits[.digits]`: a JSON number as a person writes one (no `nan`, `inf` or hex).
     static func isPlainNumber(_ text: String) -> Bool {
         var characters = Substring(text)
         if characters.first == "-" { characters = characters.dropFirst() }

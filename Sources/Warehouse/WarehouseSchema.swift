@@ -1,7 +1,3 @@
-// Warehouse: what every stage shares about the database it works in — applying the project's DDL
-// when it changed, and the lock stages hold. It knows the sql/ layout (ThroughcareCore) and speaks
-// to PostgreSQL (PostgresClient); it computes nothing.
-
 import PostgresClient
 import ThroughcareCore
 

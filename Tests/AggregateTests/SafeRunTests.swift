@@ -15,6 +15,14 @@ import XCTest
 final class SafeRunTests: AggregateTestCase {
     static let fixture = "suppression"
 
+    /// The CLI tests need the built binary; CI (make test) builds it, so there a missing one is a failure.
+    func requireBinary(_ binary: URL) throws {
+        guard FileManager.default.isExecutableFile(atPath: binary.path) else {
+            if ProcessInfo.processInfo.environment["CI"] != nil { XCTFail("\(binary.path) is missing") }
+            throw XCTSkip("build the CLI first (make test does)")
+        }
+    }
+
     func officialRun(overrides: [String: String] = [:], on connection: PostgresConnection? = nil) throws -> Int64 {
         let parameters = try RunParameters(overrides: overrides)
         let request = AggregateRequest(from: CivilDate("2024-01-01")!, to: CivilDate("2024-04-01")!, period: .whole,
@@ -86,7 +94,10 @@ final class SafeRunTests: AggregateTestCase {
         kill(postmaster, SIGQUIT)  // immediate shutdown: what pg_ctl -m immediate sends
         XCTAssertEqual(finished.wait(timeout: .now() + 30), .success)
         XCTAssertNotNil(transformError.value, "the transform cannot have finished on a crashed server")
-        for _ in 0..<200 where kill(postmaster, 0) == 0 { usleep(50_000) }
+        for _ in 0..<200 {
+            if kill(postmaster, 0) != 0 { break }
+            usleep(50_000)
+        }
 
         connection = try PostgresConnection(try cluster.start().conninfo())
         XCTAssertEqual(try connection.query("select count(*) from staging.contacts").scalar(Int.self), 0,
@@ -109,7 +120,7 @@ final class SafeRunTests: AggregateTestCase {
 
     func testKilledTransformLeavesThePreviousCoreWhole() throws {
         let binary = throughcareBinary()
-        try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: binary.path), "build the CLI first (make test does)")
+        try requireBinary(binary)
         try load(fixture: Self.fixture)
         try officialRun()
         let published = try publishedFigures()
@@ -152,11 +163,23 @@ final class SafeRunTests: AggregateTestCase {
         try officialRun()
     }
 
+    /// An ingest that died after some files (its batch still 'running'): no official run from the
+    /// mix of new and old files it left; an exploratory one may look.
+    func testOfficialRunRefusedAfterAnIngestThatDied() throws {
+        try load(fixture: Self.fixture)
+        try connection.query("insert into ingest.batches (mode, extract_dir) values ('full', 'elsewhere')")
+        assertNotReady(try officialRun(), containing: "before it finished")
+        try aggregate(from: "2024-01-01", to: "2024-04-01")
+        // A database whose core predates build records says so, and one transform mends it.
+        try connection.query("delete from core.builds")
+        assertNotReady(try aggregate(from: "2024-01-01", to: "2024-04-01"), containing: "older version")
+    }
+
     // MARK: - 3. `run` on a partial extract
 
     func testRunStopsAtAFailedFileAndPublishesNothing() throws {
         let binary = throughcareBinary()
-        try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: binary.path), "build the CLI first (make test does)")
+        try requireBinary(binary)
         let extract = try copyOfDirectory(Self.fixtureDirectory(Self.fixture))
         defer { try? FileManager.default.removeItem(at: extract) }
         // A truncated gzip: the stream ends mid-member.
@@ -246,8 +269,6 @@ final class SafeRunTests: AggregateTestCase {
             XCTAssertEqual((error as? PostgresError)?.sqlState, "55P03", "\(error)")
             XCTAssertTrue("\(error)".contains("pid \(reader.backendPID)"), "the blocking session is named: \(error)")
         }
-        XCTAssertGreaterThan(try other.query("select count(*) from published.rates").scalar(Int.self), 0,
-                             "readers are not queued behind the DDL that gave up")
     }
 
     // MARK: - 10. The disclosure floor
@@ -268,7 +289,9 @@ final class SafeRunTests: AggregateTestCase {
             insert into metrics.runs (period_kind, range_from, range_to, official, parameters)
             values ('whole', '2024-01-01', '2024-04-01', true, '{"min_publish_denominator": 1}')
             """)
-        XCTAssertThrowsError(try connection.query("select metrics.execute_run(max(run_id)) from metrics.runs"))
+        XCTAssertThrowsError(try connection.query("select metrics.execute_run(max(run_id)) from metrics.runs")) { error in
+            XCTAssertTrue("\(error)".contains("cannot lower min_publish_denominator"), "\(error)")
+        }
         XCTAssertEqual(try count("published.rates_cells"), 0)
     }
 

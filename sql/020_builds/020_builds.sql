@@ -91,7 +91,8 @@ stable
 as $$
     select p_pid is null or not exists (
         select from pg_stat_activity as a
-        where a.pid = p_pid and a.backend_start <= p_started_at
+        -- backend_start is NULL for another role's session without pg_read_all_stats: alive.
+        where a.pid = p_pid and (a.backend_start is null or a.backend_start <= p_started_at)
     )
 $$;
 comment on function core.session_is_gone(integer, timestamptz) is 'True when no live session with this pid started before the given time: the stage row''s process or connection died.';

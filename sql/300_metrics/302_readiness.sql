@@ -35,15 +35,21 @@ declare
     newest_batch bigint;
     failures text;
 begin
-    select * into latest from core.builds as b order by b.build_id desc limit 1;
-    if not found or to_regclass('core.cases') is null then
+    if to_regclass('core.cases') is null then
         raise exception 'there is no core model to aggregate: transform has not run on this database'
             using errcode = 'TC001', hint = 'Run throughcare ingest DIR, then throughcare transform.';
     end if;
-    if latest.status = 'failed' then
-        raise exception 'the latest transform (build %) failed: %', latest.build_id, coalesce(latest.error_message, 'no reason recorded')
+    select * into latest from core.builds as b order by b.build_id desc limit 1;
+    if not found then
+        raise exception 'core was built by an older version of throughcare, which kept no record of what it was built from'
+            using errcode = 'TC001', hint = 'Run throughcare transform once; aggregates work from then on.';
+    end if;
+    -- Core is still the build before a failed one (builds are atomic), so an exploratory run may
+    -- look at it; official figures wait until the failure is dealt with.
+    if latest.status = 'failed' and p_official then
+        raise exception 'not an official run: the latest transform (build %) failed: %', latest.build_id, coalesce(latest.error_message, 'no reason recorded')
             using errcode = 'TC001',
-                  hint = 'Core still holds the build before it, but figures from it may not be what you meant to compute. Fix the cause and run throughcare transform again.';
+                  hint = 'Core still holds the build before it. Fix the cause and run throughcare transform again; an exploratory run (without --publish) can still look at the data.';
     end if;
     if latest.status = 'running' then
         raise exception 'transform build % is still running', latest.build_id
@@ -51,6 +57,10 @@ begin
     end if;
 
     select * into built from core.builds as b where b.status = 'succeeded' order by b.build_id desc limit 1;
+    if not found then
+        raise exception 'no transform has succeeded on this database yet (the latest, build %, %)', latest.build_id, latest.status
+            using errcode = 'TC001', hint = 'Run throughcare transform.';
+    end if;
     if (select jsonb_object_agg(key, value -> 'batch_id') from jsonb_each(built.ingest_batches))
        is distinct from (select jsonb_object_agg(key, value -> 'batch_id') from jsonb_each(loaded)) then
         raise exception 'core (build %, finished %) is older than the loaded extract: %', built.build_id, built.finished_at::timestamp(0),
@@ -61,10 +71,17 @@ begin
     end if;
 
     if p_official then
+        -- Under the stage lock no ingest runs, so a batch still 'running' died part-way: some of
+        -- its files loaded, the rest never did.
         select max(b.batch_id) into newest_batch from ingest.batches as b;
-        select string_agg(format('%s (%s)', f.file, f.status), ', ' order by f.file) into failures
-        from ingest.batch_files as f
-        where f.batch_id = newest_batch and f.status in ('failed', 'skipped_dependency');
+        select coalesce(string_agg(format('%s (%s)', f.file, f.status), ', ' order by f.file) filter (where f.file is not null),
+                        case when b.status <> 'succeeded' then format('the ingest ended %s', case b.status when 'running' then 'before it finished (its process died)' else b.status end) end)
+          into failures
+        from ingest.batches as b
+        left join ingest.batch_files as f
+          on f.batch_id = b.batch_id and f.status in ('failed', 'skipped_dependency')
+        where b.batch_id = newest_batch
+        group by b.status;
         if failures is not null then
             raise exception 'not an official run: the latest ingest (batch %) did not load every file: %', newest_batch, failures
                 using errcode = 'TC001',
@@ -73,7 +90,7 @@ begin
     end if;
 end;
 $$;
-comment on function metrics.assert_ready(boolean) is 'Raises (SQLSTATE TC001) when an aggregate may not run: no core, the latest transform failed or is running, core older than the newest loaded files, or (official) the latest ingest batch has failed or skipped files.';
+comment on function metrics.assert_ready(boolean) is 'Raises (SQLSTATE TC001) when an aggregate may not run: no core, no build record, a transform still running, core older than the newest loaded files, or (official) a failed latest transform or a latest ingest batch that did not succeed (failed or skipped files, or a process that died).';
 
 -- Small numbers identify people: an official run may raise the disclosure floor, never lower it.
 create or replace function metrics.assert_publishable_parameters(p_parameters jsonb)

@@ -29,10 +29,33 @@ begin
 end;
 $$;
 
-do $$
+-- Grants are not once-only: a database administrator may create the roles after the schema
+-- was first migrated. published.grant_reader_access() (called by every aggregate) grants what is
+-- missing, and does nothing — no catalog write, so no race between concurrent runs — when the
+-- grants are already in place.
+create or replace function published.grant_reader_access()
+returns boolean
+language plpgsql
+as $$
 declare
     schema_name text;
+    missing boolean;
 begin
+    select bool_or(
+               not has_schema_privilege(r.rolname, n.nspname, 'usage')
+               or exists (select from pg_class as c
+                          where c.relnamespace = n.oid and c.relkind in ('r', 'v', 'p', 'm')
+                            and not has_table_privilege(r.rolname, c.oid, 'select')))
+      into missing
+    from pg_roles as r
+    join pg_namespace as n
+      on (r.rolname = 'throughcare_reader' and n.nspname in ('core', 'quality', 'metrics', 'published'))
+      or (r.rolname = 'throughcare_public' and n.nspname = 'published');
+    if not coalesce(missing, false) then
+        return false;
+    end if;
+    perform pg_advisory_xact_lock(2107201300);
+
     if exists (select from pg_roles as r where r.rolname = 'throughcare_reader') then
         foreach schema_name in array array['core', 'quality', 'metrics', 'published'] loop
             if exists (select from pg_namespace as n where n.nspname = schema_name) then
@@ -48,5 +71,9 @@ begin
         execute 'grant select on all tables in schema published to throughcare_public';
         execute 'alter default privileges in schema published grant select on tables to throughcare_public';
     end if;
+    return true;
 end;
 $$;
+comment on function published.grant_reader_access() is 'Grants throughcare_reader (core, quality, metrics, published) and throughcare_public (published) what they lack; returns false, writing nothing, when every grant is in place.';
+
+select published.grant_reader_access();
