@@ -154,3 +154,42 @@ comment on column staging.release_outcomes.has_bank_account is 'Bank account on 
 comment on column staging.release_outcomes.ete_arranged is 'Education, training or employment arranged.';
 comment on column staging.release_outcomes.batch_id is 'Ingest batch that loaded the row.';
 comment on column staging.release_outcomes.line_number is 'Physical line of the row in its file.';
+
+-- A server crash empties every UNLOGGED table, this one included. Its row says "staging still
+-- holds every load the ledger lists": the row counts of the newest load of each entity can look
+-- right after a crash when that load was incremental (a re-sent delta), while the full load
+-- beneath it is gone. Created with its row; the row comes back only with a full ingest.
+create unlogged table if not exists staging.intact (
+    marked_at timestamptz not null default now(),
+    batch_id  bigint
+);
+comment on table staging.intact is 'One row while staging holds every load the ingest ledger lists; emptied, like all UNLOGGED tables, by a server crash, and marked again by the next full ingest. Transform refuses to build from staging without it.';
+comment on column staging.intact.marked_at is 'When the mark was set.';
+comment on column staging.intact.batch_id is 'The ingest batch that set it (NULL: set when the table was created).';
+insert into staging.intact (batch_id)
+select null
+where not exists (select from staging.intact);
+
+-- Called by ingest when a batch ends: a full batch that loaded (or found unchanged) every file
+-- restores the mark; so does the very first batch, since there was nothing before it to lose.
+create or replace function staging.note_batch_finished(p_batch_id bigint)
+returns boolean
+language plpgsql
+as $$
+declare
+    batch ingest.batches;
+begin
+    select * into batch from ingest.batches as b where b.batch_id = p_batch_id;
+    if exists (select from staging.intact) then
+        return true;
+    end if;
+    if batch.status = 'succeeded'
+       and (batch.mode = 'full'
+            or not exists (select from ingest.batch_files as f where f.batch_id < p_batch_id and f.status = 'loaded')) then
+        insert into staging.intact (batch_id) values (p_batch_id);
+        return true;
+    end if;
+    return false;
+end;
+$$;
+comment on function staging.note_batch_finished(bigint) is 'Sets the staging.intact mark after a full batch that succeeded (or the first batch ever); returns whether staging is now marked intact.';

@@ -62,6 +62,11 @@ begin
         raise exception 'nothing to transform: no extract file has been loaded'
             using errcode = 'TC001', hint = 'Run throughcare ingest DIR first.';
     end if;
+    if not exists (select from staging.intact) then
+        raise exception 'staging was emptied by a server crash since the last full ingest, so it no longer holds every load the ledger lists; core was left as it was'
+            using errcode = 'TC001',
+                  hint = 'Run a full ingest of the whole extract (throughcare ingest DIR, without --incremental), then transform.';
+    end if;
     for loaded in
         select key as entity, (value ->> 'batch_id')::bigint as batch_id, value ->> 'file' as file, (value ->> 'rows')::bigint as rows
         from jsonb_each(core.loaded_files())
