@@ -47,9 +47,9 @@ public final class IngestRunner {
         if !discovered.unknown.isEmpty {
             warnings.append("files not in the contract ignored: \(discovered.unknown.joined(separator: ", "))")
         }
-        for (entity, message) in discovered.conflicts.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
-            failed[entity] = entity.csvFileName
-            try settle(FileReport(file: entity.csvFileName, status: .failed, message: message), entity: entity, sha256: nil)
+        for (entity, refusal) in discovered.refused.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
+            failed[entity] = refusal.file
+            try settle(FileReport(file: refusal.file, status: .failed, message: refusal.message), entity: entity, sha256: nil)
         }
         let loader = FileLoader(connection: connection, batchID: batchID, options: options, progress: progress)
         for file in discovered.files {
@@ -70,7 +70,7 @@ public final class IngestRunner {
                 limit 1
                 """).rows.first != nil
             if sameSize {
-                let digest = try StreamingSHA256.of(path: file.path)
+                let digest = try StreamingSHA256.of(file)
                 sha256 = digest
                 if let previous = try unchangedLoad(of: file, sha256: digest) {
                     try settle(FileReport(file: file.name, status: .skippedUnchanged, bytes: file.bytes,
