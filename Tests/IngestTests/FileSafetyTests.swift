@@ -117,6 +117,18 @@ final class FileSafetyTests: IngestTestCase {
         XCTAssertEqual(file.message, "contacts.csv is a symbolic link to a file outside the extract directory: refused, nothing of it was read (copy the file into the extract instead)")
     }
 
+    /// A device node in the extract itself (needs CAP_MKNOD to set up; skipped without it).
+    func testDeviceNodeIsRefused() throws {
+        let directory = try makeExtract()
+        let contacts = directory.appendingPathComponent("contacts.csv")
+        try FileManager.default.removeItem(at: contacts)
+        // Character device 1:5 is /dev/zero on Linux: endless, were it ever read.
+        try XCTSkipUnless(mknod(contacts.path, S_IFCHR | 0o600, dev_t((1 << 8) | 5)) == 0, "cannot create a device node here")
+        let file = try self.report(try ingest(directory), "contacts.csv")
+        XCTAssertEqual(file.status, .failed)
+        XCTAssertEqual(file.message, "contacts.csv is a device, not a regular file: refused, nothing of it was read")
+    }
+
     /// Chosen rule: a link that resolves to a regular file inside the extract directory loads
     /// (extracts assembled from links to their own sub-folders keep working).
     func testLinkToARegularFileInsideTheExtractLoads() throws {
