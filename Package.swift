@@ -9,6 +9,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // Tests only: generators for the seeded property tests of the tokenizer and validator.
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
     ],
     targets: [
         // System libraries from Debian: libpq-dev, zlib1g-dev, libssl-dev.
@@ -46,7 +48,10 @@ let package = Package(
         .testTarget(name: "LocalPostgresTests", dependencies: ["LocalPostgres", "PostgresClient", "TestSupport"]),
         .testTarget(name: "ExtractGeneratorTests", dependencies: ["ExtractGenerator", "Ingest", "TestSupport"]),
         // Fixtures are read from the checkout (see TestSupport.repositoryRoot), not bundled.
-        .testTarget(name: "IngestTests", dependencies: ["Ingest", "PostgresClient", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "IngestTests", dependencies: [
+            "Ingest", "PostgresClient", "TestSupport", "ThroughcareCore",
+            .product(name: "PropertyBased", package: "swift-property-based"),
+        ], exclude: ["Fixtures"]),
         .testTarget(name: "TransformTests", dependencies: ["Ingest", "Transform", "PostgresClient", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "AggregateTests", dependencies: ["Ingest", "Transform", "Aggregate", "Export", "PostgresClient", "LocalPostgres", "TestSupport"], exclude: ["Fixtures"]),
     ],

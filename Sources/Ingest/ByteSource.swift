@@ -21,11 +21,33 @@ final class PlainFileSource: ByteSource {
     private(set) var storedBytesRead = 0
     var digest: StreamingSHA256?
 
-    init(path: String) throws {
-        descriptor = open(path, O_RDONLY)
+    /// Opens `path` without following a final symbolic link and without blocking (a FIFO would
+    /// otherwise wait for a writer forever), then checks the opened descriptor itself: it must be
+    /// a regular file, and when `expecting` is given, that very file (device, inode). Checking
+    /// the descriptor, not the path, leaves no gap between the check and the read.
+    init(path: String, expecting identity: (device: UInt64, inode: UInt64)? = nil) throws {
+        let name = (path as NSString).lastPathComponent
+        descriptor = open(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC)
         guard descriptor >= 0 else {
-            throw IngestFileError(file: (path as NSString).lastPathComponent, line: nil, message: "cannot open: \(String(cString: strerror(errno)))")
+            let reason = errno == ELOOP ? "it is a symbolic link (it changed after the extract was listed)" : String(cString: strerror(errno))
+            throw IngestFileError(file: name, line: nil, message: "cannot open: \(reason)")
         }
+        var status = stat()
+        guard fstat(descriptor, &status) == 0 else {
+            let reason = String(cString: strerror(errno))
+            close(descriptor)
+            throw IngestFileError(file: name, line: nil, message: "cannot examine the opened file: \(reason)")
+        }
+        if let kind = ExtractFile.nonRegularKind(status.st_mode) {
+            close(descriptor)
+            throw IngestFileError(file: name, line: nil, message: "it is \(kind), not a regular file: refused, nothing of it was read")
+        }
+        if let identity, identity.device != UInt64(status.st_dev) || identity.inode != UInt64(status.st_ino) {
+            close(descriptor)
+            throw IngestFileError(file: name, line: nil, message: "the file was replaced after the extract was listed: refused, nothing of it was read")
+        }
+        // Regular files never block; clear the flag so reads behave plainly.
+        _ = fcntl(descriptor, F_SETFL, fcntl(descriptor, F_GETFL) & ~O_NONBLOCK)
     }
 
     deinit { close(descriptor) }
@@ -57,14 +79,14 @@ final class GzipFileSource: ByteSource {
         set { file.digest = newValue }
     }
 
-    init(path: String) throws {
-        file = try PlainFileSource(path: path)
+    init(file: PlainFileSource) throws {
+        self.file = file
         input = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
         // 15 + 32: accept a gzip (or zlib) header, detected automatically.
         let status = inflateInit2_(&stream, 15 + 32, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size))
         guard status == Z_OK else {
             input.deallocate()
-            throw IngestFileError(file: (path as NSString).lastPathComponent, line: nil, message: "cannot start gzip decoder (zlib status \(status))")
+            throw IngestFileError(file: "", line: nil, message: "cannot start gzip decoder (zlib status \(status))")
         }
     }
 

@@ -2,8 +2,11 @@ import ThroughcareCore
 
 /// What a column may hold, as the contract states it.
 enum FieldKind: Sendable {
-    /// Free text or an identifier: trimmed.
+    /// Free text (a name, a region): trimmed, at most `ColumnRule.maximumTextCharacters`.
     case text
+    /// A key or a reference to one (case_id, staff_id, …): trimmed, at most
+    /// `ColumnRule.maximumIdentifierCharacters`.
+    case identifier
     /// A contract code: matched lower-case and trimmed, stored lower-case.
     case code([String])
     /// 2–5 upper-case letters/digits, e.g. `LEI`.
@@ -21,6 +24,14 @@ enum FieldKind: Sendable {
 }
 
 struct ColumnRule: Sendable {
+    /// Identifiers end up in primary keys and btree indexes (core.*); 64 characters is far above
+    /// any real id and keeps every index entry small.
+    static let maximumIdentifierCharacters = 64
+    /// Free text is indexed too (core.establishments by prison_group and probation_region):
+    /// 500 characters is at most 2,000 bytes of UTF-8, under PostgreSQL's btree entry limit of
+    /// 2,704 bytes, so no accepted value can make a transform fail.
+    static let maximumTextCharacters = 500
+
     let name: String
     let kind: FieldKind
     let required: Bool
@@ -72,9 +83,9 @@ struct EntitySchema: Sendable {
             ], keyColumns: ["establishment_code"])
         case .staff:
             return EntitySchema(entity: entity, columns: [
-                ColumnRule("staff_id", .text),
+                ColumnRule("staff_id", .identifier),
                 ColumnRule("role", .code(ContractCodes.staffRoles)),
-                ColumnRule("establishment_code", .text, required: false),
+                ColumnRule("establishment_code", .identifier, required: false),
                 ColumnRule("probation_region", .text, required: false),
                 ColumnRule("fte", .fte),
                 ColumnRule("start_date", .date),
@@ -82,9 +93,9 @@ struct EntitySchema: Sendable {
             ], keyColumns: ["staff_id"])
         case .cases:
             return EntitySchema(entity: entity, columns: [
-                ColumnRule("case_id", .text),
-                ColumnRule("prisoner_id", .text),
-                ColumnRule("establishment_code", .text),
+                ColumnRule("case_id", .identifier),
+                ColumnRule("prisoner_id", .identifier),
+                ColumnRule("establishment_code", .identifier),
                 ColumnRule("sentence_type", .code(ContractCodes.sentenceTypes)),
                 ColumnRule("sentence_start_date", .date),
                 ColumnRule("expected_release_date", .date, required: false),
@@ -97,17 +108,17 @@ struct EntitySchema: Sendable {
             ], keyColumns: ["case_id"])
         case .allocations:
             return EntitySchema(entity: entity, columns: [
-                ColumnRule("case_id", .text),
-                ColumnRule("staff_id", .text),
+                ColumnRule("case_id", .identifier),
+                ColumnRule("staff_id", .identifier),
                 ColumnRule("role", .code(ContractCodes.allocationRoles)),
                 ColumnRule("start_date", .date),
                 ColumnRule("end_date", .date, required: false),
             ], keyColumns: ["case_id", "staff_id", "role", "start_date"])
         case .contacts:
             return EntitySchema(entity: entity, columns: [
-                ColumnRule("contact_id", .text),
-                ColumnRule("case_id", .text),
-                ColumnRule("staff_id", .text),
+                ColumnRule("contact_id", .identifier),
+                ColumnRule("case_id", .identifier),
+                ColumnRule("staff_id", .identifier),
                 ColumnRule("contact_type", .code(ContractCodes.contactTypes)),
                 ColumnRule("contact_at", .timestamp),
                 ColumnRule("channel", .code(ContractCodes.channels)),
@@ -116,15 +127,15 @@ struct EntitySchema: Sendable {
             ], keyColumns: ["contact_id"])
         case .assessments:
             return EntitySchema(entity: entity, columns: [
-                ColumnRule("assessment_id", .text),
-                ColumnRule("case_id", .text),
+                ColumnRule("assessment_id", .identifier),
+                ColumnRule("case_id", .identifier),
                 ColumnRule("kind", .code(ContractCodes.assessmentKinds)),
                 ColumnRule("completed_date", .date),
-                ColumnRule("staff_id", .text, required: false),
+                ColumnRule("staff_id", .identifier, required: false),
             ], keyColumns: ["assessment_id"])
         case .releaseOutcomes:
             return EntitySchema(entity: entity, columns: [
-                ColumnRule("case_id", .text),
+                ColumnRule("case_id", .identifier),
                 ColumnRule("accommodation", .code(ContractCodes.accommodation)),
                 ColumnRule("has_id", .boolean),
                 ColumnRule("has_bank_account", .boolean),

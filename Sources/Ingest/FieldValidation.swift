@@ -115,6 +115,14 @@ enum FieldValidation {
         return bytes.allSatisfy { isDigit($0) || ($0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z")) }
     }
 
+    /// Unicode scalars in valid UTF-8 (what PostgreSQL's char_length counts): every byte that
+    /// is not a continuation byte starts one.
+    static func characterCount(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
+        var count = 0
+        for byte in bytes where byte & 0xC0 != 0x80 { count += 1 }
+        return count
+    }
+
     /// Checks the whole record once: no NUL byte, valid UTF-8. Returns the reason if not.
     static func encodingProblem(_ record: UnsafeBufferPointer<UInt8>) -> String? {
         if isPlainASCII(record) { return nil }

@@ -27,9 +27,9 @@ final class StreamingSHA256 {
         }.joined()
     }
 
-    /// The SHA-256 of a whole file, read in 1 MiB chunks.
-    static func of(path: String) throws -> String {
-        let source = try PlainFileSource(path: path)
+    /// The SHA-256 of a whole file's stored bytes, read in 1 MiB chunks.
+    static func of(_ file: ExtractFile) throws -> String {
+        let source = try file.openStored()
         let digest = StreamingSHA256()
         source.digest = digest
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)

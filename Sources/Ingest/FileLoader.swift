@@ -140,6 +140,8 @@ struct FileLoader {
 
     /// Header names are matched trimmed and in any case. A missing column fails the file (an
     /// optional column may be absent: its values are empty); unknown columns only warn.
+    /// Messages name contract columns only; any other header cell is given by position, never
+    /// quoted: a file that is not the extract (a wrong path, a secret) must not leak its text.
     private func readHeader(_ reader: CSVRecordReader, schema: EntitySchema, file: String, warnings: inout [String]) throws -> [String] {
         if let problem = FieldValidation.encodingProblem(reader.rawRecord) {
             throw IngestFileError(file: file, line: 1, message: "header: \(problem)")
@@ -147,31 +149,56 @@ struct FileLoader {
         let names = (0..<reader.fields.count).map {
             String(decoding: FieldValidation.trimmed(reader.field($0)), as: UTF8.self).lowercased()
         }
-        var seen = Set<String>()
-        for name in names where !seen.insert(name).inserted {
-            throw IngestFileError(file: file, line: 1, message: "the header names column \"\(name)\" twice")
+        let known = Set(schema.columns.map(\.name))
+        var firstPosition: [String: Int] = [:]
+        for (index, name) in names.enumerated() {
+            if let first = firstPosition[name] {
+                let what = known.contains(name) ? "column \"\(name)\"" : "a name that is not a contract column"
+                throw IngestFileError(file: file, line: 1, message: "columns \(first + 1) and \(index + 1) of the header both have \(what)")
+            }
+            firstPosition[name] = index
         }
+        let seen = Set(names)
+        let extraPositions = names.indices.filter { !known.contains(names[$0]) }.map { $0 + 1 }
         let missing = schema.columns.filter { $0.required && !seen.contains($0.name) }.map(\.name)
         if !missing.isEmpty {
-            throw IngestFileError(file: file, line: 1, message: "missing required column\(missing.count > 1 ? "s" : "") \(missing.joined(separator: ", ")) in the header (found: \(names.joined(separator: ", ")))")
+            let found = names.filter { known.contains($0) }
+            let foundText = found.isEmpty ? "no contract columns" : "contract columns \(found.joined(separator: ", "))"
+            throw IngestFileError(file: file, line: 1, message: "missing required column\(missing.count > 1 ? "s" : "") \(missing.joined(separator: ", ")) in the header (found \(foundText)\(extraPositions.isEmpty ? "" : "; \(Self.notContractColumns(extraPositions))"))")
         }
         let absentOptional = schema.columns.filter { !$0.required && !seen.contains($0.name) }.map(\.name)
         if !absentOptional.isEmpty {
             warnings.append("optional column\(absentOptional.count > 1 ? "s" : "") \(absentOptional.joined(separator: ", ")) absent: treated as empty")
         }
-        let known = Set(schema.columns.map(\.name))
-        let extra = names.filter { !known.contains($0) }
-        if !extra.isEmpty {
-            warnings.append("unknown column\(extra.count > 1 ? "s" : "") \(extra.joined(separator: ", ")) ignored")
+        if !extraPositions.isEmpty {
+            warnings.append("\(Self.notContractColumns(extraPositions)): ignored")
         }
         return names
+    }
+
+    /// "header column 3 is not a contract column", "header columns 3, 9 are not contract columns" (at most ten
+    /// positions, then a count).
+    private static func notContractColumns(_ positions: [Int]) -> String {
+        if positions.count == 1 { return "header column \(positions[0]) is not a contract column" }
+        let shown = positions.prefix(10).map(String.init).joined(separator: ", ")
+        return "header columns \(shown)\(positions.count > 10 ? " and \(positions.count - 10) more" : "") are not contract columns"
+    }
+
+    /// The key as `RowValidator.withKeyBytes` spells it: one column's text, or for a composite
+    /// key each column's byte count, `:` and its text, so keys compare column by column.
+    static func duplicateKeyExpression(_ schema: EntitySchema) -> String {
+        let columns = schema.keyColumns.map { "t.\(quoteIdentifier($0))::text" }
+        if columns.count == 1 { return columns[0] }
+        return columns.map { "octet_length(\($0))::text || ':' || \($0)" }.joined(separator: " || ")
     }
 
     /// A key seen twice in the file: the first occurrence stays, later ones become rejects.
     /// The Bloom filter named the keys that may repeat; the exact check runs in SQL over just
     /// those keys, so client memory does not grow with the file.
     private func rejectDuplicates(in table: String, schema: EntitySchema, file: ExtractFile, candidates: Set<String>, spool: RejectSpool) throws {
-        let keyText = schema.keyColumns.map { "t.\(quoteIdentifier($0))::text" }.joined(separator: " || '|' || ")
+        let keyText = Self.duplicateKeyExpression(schema)
+        let keyColumnsText = schema.keyColumns.map { "t.\(quoteIdentifier($0))::text" }.joined(separator: ", ")
+        let keyCount = schema.keyColumns.count
         try connection.execute(script: "create temporary table duplicate_candidates (key_value text primary key) on commit drop")
         try connection.copyIn("copy pg_temp.duplicate_candidates (key_value) from stdin") { stream in
             var line: [UInt8] = []
@@ -184,26 +211,26 @@ struct FileLoader {
         }
         // Table and column names are the program's own constants, quoted; no value is spliced in.
         let statement = """
-            with candidate_rows as (
-                select t.ctid as row_position, t.line_number, \(keyText) as key_value
+            with candidate_rows (row_position, line_number, key_value\((0..<keyCount).map { ", k\($0)" }.joined())) as (
+                select t.ctid as row_position, t.line_number, \(keyText) as key_value, \(keyColumnsText)
                 from \(table) t
                 where \(keyText) in (select key_value from pg_temp.duplicate_candidates)
             ),
             ranked as (
-                select row_position, line_number, key_value,
+                select row_position, line_number, key_value\((0..<keyCount).map { ", k\($0)" }.joined()),
                        min(line_number) over (partition by key_value) as first_line
                 from candidate_rows
             )
             delete from \(table) t
             using ranked r
             where t.ctid = r.row_position and r.line_number > r.first_line
-            returning r.line_number, r.first_line, r.key_value
+            returning r.line_number, r.first_line\((0..<keyCount).map { ", r.k\($0)" }.joined())
             """
         let removed = try connection.query(SQLQuery(statement)).rows
         guard !removed.isEmpty else { return }
-        var wanted: [Int: (first: Int, key: String)] = [:]
+        var wanted: [Int: (first: Int, key: [String])] = [:]
         for row in removed {
-            wanted[Int(row[0]!)!] = (Int(row[1]!)!, row[2]!)
+            wanted[Int(row[0]!)!] = (Int(row[1]!)!, (0..<keyCount).map { row[2 + $0]! })
         }
         // Re-read the file for the raw text of the refused lines (duplicates are rare).
         let reader = CSVRecordReader(source: try file.openSource())
@@ -213,8 +240,8 @@ struct FileLoader {
             guard let duplicate = wanted[reader.lineNumber] else { continue }
             let keyNames = schema.keyColumns.joined(separator: ", ")
             try spool.add(line: reader.lineNumber, column: schema.keyColumns.count == 1 ? schema.keyColumns[0] : nil,
-                          key: duplicate.key,
-                          reason: "duplicate \(keyNames) \(duplicate.key.replacingOccurrences(of: "|", with: ", ")): first seen at line \(duplicate.first), which was kept",
+                          key: duplicate.key.joined(separator: "|"),
+                          reason: "duplicate \(keyNames) \(duplicate.key.joined(separator: ", ")): first seen at line \(duplicate.first), which was kept",
                           raw: reader.rawRecord)
             remaining -= 1
         }

@@ -50,9 +50,9 @@ public final class IngestRunner {
         if !discovered.unknown.isEmpty {
             warnings.append("files not in the contract ignored: \(discovered.unknown.joined(separator: ", "))")
         }
-        for (entity, message) in discovered.conflicts.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
-            failed[entity] = entity.csvFileName
-            try settle(FileReport(file: entity.csvFileName, status: .failed, message: message), entity: entity, sha256: nil)
+        for (entity, refusal) in discovered.refused.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
+            failed[entity] = refusal.file
+            try settle(FileReport(file: refusal.file, status: .failed, message: refusal.message), entity: entity, sha256: nil)
         }
         let loader = FileLoader(connection: connection, batchID: batchID, options: options, progress: progress)
         for file in discovered.files {
@@ -73,11 +73,17 @@ public final class IngestRunner {
                 limit 1
                 """).rows.first != nil
             if sameSize {
-                let digest = try StreamingSHA256.of(path: file.path)
+                let digest = try StreamingSHA256.of(file)
                 sha256 = digest
                 if let previous = try unchangedLoad(of: file, sha256: digest) {
                     try settle(FileReport(file: file.name, status: .skippedUnchanged, bytes: file.bytes,
                                           message: "unchanged since batch \(previous) (same sha256): nothing to do"),
+                               entity: file.entity, sha256: digest)
+                    continue
+                }
+                if options.mode == .incremental, !options.allowReplay, let replay = try replayedLoad(of: file, sha256: digest) {
+                    failed[file.entity] = file.name
+                    try settle(FileReport(file: file.name, status: .failed, bytes: file.bytes, message: replay),
                                entity: file.entity, sha256: digest)
                     continue
                 }
@@ -114,6 +120,29 @@ public final class IngestRunner {
               and f.rows_loaded = (select count(*) from \(unsafeRaw: EntitySchema.forEntity(file.entity).stagingTable) s
                                    where s.batch_id = f.batch_id)
             """).rows.first?[0]
+    }
+
+    /// Why loading this file incrementally would be a replay, if it would: the same bytes were
+    /// loaded before, and a different file of the entity was loaded after them. Upserting the
+    /// old rows again would silently undo that later file's corrections. (A file identical to
+    /// the latest load is `unchangedLoad`'s case, not this one.)
+    private func replayedLoad(of file: ExtractFile, sha256: String) throws -> String? {
+        guard let row = try connection.query("""
+            select f.batch_id::text, to_char(b.started_at at time zone 'UTC', 'YYYY-MM-DD HH24:MI "UTC"'),
+                   later.batch_id::text, to_char(later.started_at at time zone 'UTC', 'YYYY-MM-DD HH24:MI "UTC"')
+            from ingest.batch_files f
+            join ingest.batches b on b.batch_id = f.batch_id
+            join lateral (
+                select g.batch_id, gb.started_at from ingest.batch_files g
+                join ingest.batches gb on gb.batch_id = g.batch_id
+                where g.entity = f.entity and g.status = 'loaded' and g.batch_id > f.batch_id
+                  and g.sha256 is distinct from f.sha256
+                order by g.batch_id desc limit 1
+            ) later on true
+            where f.sha256 = \(sha256) and f.entity = \(file.entity.rawValue) and f.status = 'loaded'
+            order by f.batch_id desc limit 1
+            """).rows.first else { return nil }
+        return "\(file.name) is identical to the file loaded in batch \(row[0]!) (\(row[1]!)); batch \(row[2]!) (\(row[3]!)) loaded a later \(file.entity.csvFileName) since; loading this one again would revert those corrections, so nothing of it was loaded — pass --allow-replay to load it anyway"
     }
 
     /// Ledger row for a file that did not load (the loaded ones write theirs inside their transaction).

@@ -10,10 +10,15 @@ public struct IngestOptions: Sendable {
     public var mode: IngestMode
     /// A file with a larger share of rejected rows is refused whole (default 5%).
     public var maxRejectRate: Double
+    /// In incremental mode a file identical to one loaded before a later file of its entity is
+    /// refused, because upserting it again would undo that later file's corrections; true loads
+    /// it anyway (the CLI's `--allow-replay`).
+    public var allowReplay: Bool
 
-    public init(mode: IngestMode = .full, maxRejectRate: Double = 0.05) {
+    public init(mode: IngestMode = .full, maxRejectRate: Double = 0.05, allowReplay: Bool = false) {
         self.mode = mode
         self.maxRejectRate = maxRejectRate
+        self.allowReplay = allowReplay
     }
 }
 

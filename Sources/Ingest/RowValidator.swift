@@ -35,6 +35,8 @@ final class RowValidator {
 
     /// Normalised values of the current row, unescaped, and where each column's value sits.
     private var values: [UInt8] = []
+    /// A composite key's bytes, rebuilt per row without allocating.
+    private var keyScratch: [UInt8] = []
     private var spans: [Range<Int>?]
     /// Scratch space for quoted fields whose `""` pairs must be collapsed.
     private var unescaped = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: 4096)
@@ -80,18 +82,22 @@ final class RowValidator {
 
     func text(_ name: String) -> String? { text(columnIndex[name]!) }
 
-    /// The current good row's key, normalised, `|`-joined for composite keys (as SQL builds it).
+    /// The current good row's key, normalised. A composite key is each column's byte count,
+    /// `:`, then its bytes, column after column, so ("K|X", "S1") and ("K", "X|S1") stay apart;
+    /// `FileLoader.duplicateKeyExpression` builds the same bytes in SQL.
     func withKeyBytes(_ body: (UnsafeBufferPointer<UInt8>) -> Void) {
         if keyColumns.count == 1, let span = spans[keyColumns[0]] {
             values.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[span])) }
             return
         }
-        var joined: [UInt8] = []
-        for (position, column) in keyColumns.enumerated() {
-            if position > 0 { joined.append(UInt8(ascii: "|")) }
-            if let span = spans[column] { joined.append(contentsOf: values[span]) }
+        keyScratch.removeAll(keepingCapacity: true)
+        for column in keyColumns {
+            let span = spans[column] ?? 0..<0
+            Self.appendDecimal(span.count, to: &keyScratch)
+            keyScratch.append(UInt8(ascii: ":"))
+            keyScratch.append(contentsOf: values[span])
         }
-        joined.withUnsafeBufferPointer(body)
+        keyScratch.withUnsafeBufferPointer(body)
     }
 
     /// The row's key as far as it could be read, for the rejects table.
@@ -100,7 +106,11 @@ final class RowValidator {
             let column = schema.columnIndex(name)
             guard let source = sourceIndex[column], source < reader.fields.count else { return nil }
             let bytes = FieldValidation.trimmed(field(reader, source))
-            guard !bytes.isEmpty, FieldValidation.encodingProblem(bytes) == nil else { return nil }
+            // An over-long id cannot be referred to (the reference is refused too), and it would
+            // only bloat ingest.rejects.
+            guard !bytes.isEmpty, bytes.count <= 4 * ColumnRule.maximumIdentifierCharacters,
+                  FieldValidation.encodingProblem(bytes) == nil,
+                  FieldValidation.characterCount(bytes) <= ColumnRule.maximumIdentifierCharacters else { return nil }
             return String(decoding: bytes, as: UTF8.self)
         }
         if parts.contains(where: { $0 == nil }) { return nil }
@@ -179,6 +189,14 @@ final class RowValidator {
         let rule = columns.baseAddress! + column
         switch rule.pointee.kind {
         case .text:
+            if let rejection = lengthRejection(rule.pointee.name, bytes, maximum: ColumnRule.maximumTextCharacters, what: "free text") {
+                return rejection
+            }
+            store(column, bytes)
+        case .identifier:
+            if let rejection = lengthRejection(rule.pointee.name, bytes, maximum: ColumnRule.maximumIdentifierCharacters, what: "an identifier") {
+                return rejection
+            }
             store(column, bytes)
         case .code(let list):
             guard let code = Self.matchCode(bytes, in: codeLists[column]!) else {
@@ -220,6 +238,17 @@ final class RowValidator {
             store(column, value ? [UInt8(ascii: "t")] : [UInt8(ascii: "f")])
         }
         return nil
+    }
+
+    /// A value longer than its column allows: named by column and length, never quoted (it could
+    /// be anything). The byte count is checked first: characters are counted only when the
+    /// bytes already exceed the limit, so the common row pays one comparison.
+    @inline(__always)
+    private func lengthRejection(_ name: String, _ bytes: UnsafeBufferPointer<UInt8>, maximum: Int, what: String) -> RowRejection? {
+        guard bytes.count > maximum else { return nil }
+        let characters = FieldValidation.characterCount(bytes)
+        guard characters > maximum else { return nil }
+        return RowRejection(column: name, reason: "\(name) has \(characters) characters, more than the \(maximum) allowed for \(what)")
     }
 
     /// The accepted code equal to `bytes` ignoring ASCII case, without allocating.
@@ -419,7 +448,7 @@ final class RowValidator {
 
         init(_ kind: FieldKind) {
             switch kind {
-            case .text, .code, .establishmentCode: self = .bytes
+            case .text, .identifier, .code, .establishmentCode: self = .bytes
             case .date: self = .date
             case .timestamp: self = .timestamp
             case .integer: self = .integer

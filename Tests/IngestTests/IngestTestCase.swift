@@ -44,8 +44,9 @@ class IngestTestCase: XCTestCase {
     }
 
     @discardableResult
-    func ingest(_ directory: URL, mode: IngestMode = .full, maxRejectRate: Double = 1.0) throws -> IngestReport {
-        try IngestRunner(connection: connection, options: IngestOptions(mode: mode, maxRejectRate: maxRejectRate)).run(directory: directory.path)
+    func ingest(_ directory: URL, mode: IngestMode = .full, maxRejectRate: Double = 1.0, allowReplay: Bool = false) throws -> IngestReport {
+        try IngestRunner(connection: connection, options: IngestOptions(mode: mode, maxRejectRate: maxRejectRate, allowReplay: allowReplay))
+            .run(directory: directory.path)
     }
 
     struct Reject: Equatable {
