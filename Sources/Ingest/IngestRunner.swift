@@ -102,6 +102,9 @@ public final class IngestRunner {
         let anyLoaded = reports.contains { $0.status == .loaded || $0.status == .skippedUnchanged }
         let status = failed.isEmpty ? "succeeded" : (anyLoaded ? "partial" : "failed")
         try connection.query("update ingest.batches set status = \(status), finished_at = now() where batch_id = \(batchID)")
+        if try !connection.query("select staging.note_batch_finished(\(batchID))").scalar(Bool.self) {
+            warnings.append("staging was emptied by a server crash since the last full ingest: transform will refuse until a full ingest of the whole extract (without --incremental) has reloaded it")
+        }
         return IngestReport(batchID: batchID, files: reports, warnings: warnings)
     }
 

@@ -54,6 +54,9 @@ struct IngestCommand: ParsableCommand {
     @Option(name: .customLong("max-reject-rate"), help: "Refuse a file whose share of rejected rows is above this (0–1).")
     var maxRejectRate: Double = 0.05
 
+    @Flag(name: .customLong("allow-replay"), help: "With --incremental: load a file identical to an older one even though a later file of the same entity loaded since (it would revert those corrections).")
+    var allowReplay = false
+
     @OptionGroup var database: DatabaseOptions
 
     func validate() throws {
@@ -63,7 +66,8 @@ struct IngestCommand: ParsableCommand {
     func run() throws {
         let connection = try database.connect()
         let report = try runIngest(connection: connection, directory: directory,
-                                   options: IngestOptions(mode: incremental ? .incremental : .full, maxRejectRate: maxRejectRate),
+                                   options: IngestOptions(mode: incremental ? .incremental : .full, maxRejectRate: maxRejectRate,
+                                                          allowReplay: allowReplay),
                                    quiet: database.quiet)
         if report.anyFailed { throw ExitStatus.fileFailed }
     }

@@ -114,6 +114,32 @@ final class SafeRunTests: AggregateTestCase {
         try TransformRunner(connection: connection).run(parameters: RunParameters())
         try officialRun(on: connection)
         XCTAssertEqual(try publishedFigures(connection), published)
+
+        // An incremental top-up, a crash, the same top-up again: the newest load's rows are all
+        // back, but the full load beneath them is not — transform must still refuse.
+        let topUp = try copyOfDirectory(directory)
+        defer { try? FileManager.default.removeItem(at: topUp) }
+        for name in ["establishments", "staff", "allocations", "contacts", "assessments", "release_outcomes"] {
+            try FileManager.default.removeItem(at: topUp.appendingPathComponent("\(name).csv"))
+        }
+        let casesFile = topUp.appendingPathComponent("cases.csv")
+        let header = try String(contentsOf: casesFile, encoding: .utf8).split(separator: "\n")[0]
+        try "\(header)\nSAA001,B0001SU,SAA,determinate,2024-01-02,2024-01-12,,2024-01-12,c,low,0,Small Region\n"
+            .write(to: casesFile, atomically: true, encoding: .utf8)
+        let incremental = IngestOptions(mode: .incremental, maxRejectRate: 0)
+        try IngestRunner(connection: connection, options: incremental).run(directory: topUp.path)
+        let server = try XCTUnwrap(cluster.serverPID())
+        kill(server, SIGQUIT)
+        for _ in 0..<200 {
+            if kill(server, 0) != 0 { break }
+            usleep(50_000)
+        }
+        connection = try PostgresConnection(try cluster.start().conninfo())
+        let report = try IngestRunner(connection: connection, options: incremental).run(directory: topUp.path)
+        XCTAssertTrue(report.warnings.contains { $0.contains("full ingest") }, "\(report.warnings)")
+        assertNotReady(try TransformRunner(connection: connection).run(parameters: RunParameters()), containing: "full ingest")
+        try IngestRunner(connection: connection, options: options).run(directory: directory)
+        try TransformRunner(connection: connection).run(parameters: RunParameters())
     }
 
     // MARK: - 2. A transform killed mid-way
