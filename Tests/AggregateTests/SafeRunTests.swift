@@ -401,6 +401,36 @@ final class SafeRunTests: AggregateTestCase {
         _ = done.wait(timeout: .now() + 10)
     }
 
+    // MARK: - 12. No value ingest accepts can make a later stage fail
+
+    func testLongestAcceptedValuesGoThroughEveryStage() throws {
+        let extract = try copyOfDirectory(Self.fixtureDirectory(Self.fixture))
+        defer { try? FileManager.default.removeItem(at: extract) }
+        // The limits in characters (docs/ingest.md), in four-byte characters: the worst case for
+        // a btree entry (2,704 bytes).
+        let longID = String(repeating: "𝔄", count: 64)
+        let longText = String(repeating: "𝔊", count: 500)
+        for name in try FileManager.default.contentsOfDirectory(atPath: extract.path) where name.hasSuffix(".csv") {
+            let url = extract.appendingPathComponent(name)
+            let text = try String(contentsOf: url, encoding: .utf8)
+                .replacingOccurrences(of: "SAA001", with: longID)
+                .replacingOccurrences(of: "Group S1", with: longText)
+                .replacingOccurrences(of: "Small Region", with: String(longText.prefix(499)) + "R")
+            try text.write(to: url, atomically: true, encoding: .utf8)
+        }
+        let report = try IngestRunner(connection: connection, options: IngestOptions(mode: .full, maxRejectRate: 0)).run(directory: extract.path)
+        XCTAssertFalse(report.anyFailed, "\(report.files.map { "\($0.file): \($0.message ?? "")" })")
+        XCTAssertEqual(report.files.map(\.rowsRejected).reduce(0, +), 0)
+        try TransformRunner(connection: connection).run(parameters: RunParameters())
+        XCTAssertEqual(try value("select count(*) from core.cases where case_id = \(longID)"), "1")
+        let run = try officialRun()
+        XCTAssertGreaterThan(try connection.query("select count(*) from published.rates_cells where run_id = \(run) and scope_id = \(longText)").scalar(Int.self), 0)
+        let drawn = try connection.query("""
+            select count(*) from metrics.draw_sample(\(run)::bigint, '2024-01-01'::date, '2024-04-01'::date, 200, \(longText), false, null, null)
+            """).scalar(Int.self)
+        XCTAssertGreaterThan(drawn, 0)
+    }
+
     // MARK: - 16. Spreadsheet-safe exports
 
     func testExportedCellsCannotRunAsFormulas() throws {
