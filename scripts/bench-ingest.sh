@@ -22,16 +22,19 @@ URL=$("$BIN" db url 2>/dev/null)
 export PGPASSFILE="$THROUGHCARE_PG_ROOT/default/pgpass"
 
 # Reference data first (small files), so contacts can be checked against cases and staff.
-REF=$(mktemp -d)
+# Hard links beside the data, not symlinks: ingest reads only regular files inside the extract
+# directory (a symlink out of it is refused).
+link_into() { ln "$DATA/$1" "$2/$1" 2>/dev/null || cp "$DATA/$1" "$2/$1"; }
+REF=$(mktemp -d -p "$(dirname "$DATA")")
 trap 'rm -rf "$REF"; "$BIN" db stop >/dev/null' EXIT
-for f in establishments staff cases; do ln -s "$(realpath "$DATA/$f.csv")" "$REF/$f.csv"; done
+for f in establishments staff cases; do link_into "$f.csv" "$REF"; done
 "$BIN" ingest "$REF" --database "$URL" --quiet
 
 ROWS=$(($(wc -l < "$DATA/contacts.csv") - 1))
 BYTES=$(stat -c %s "$DATA/contacts.csv")
-ONLY=$(mktemp -d)
+ONLY=$(mktemp -d -p "$(dirname "$DATA")")
 trap 'rm -rf "$REF" "$ONLY"; "$BIN" db stop >/dev/null' EXIT
-ln -s "$(realpath "$DATA/contacts.csv")" "$ONLY/contacts.csv"
+link_into contacts.csv "$ONLY"
 
 psql -q "$URL" -c "drop table if exists public.raw_contacts; create unlogged table public.raw_contacts (like staging.contacts); alter table public.raw_contacts alter batch_id set default 0, alter line_number set default 0" >/dev/null
 COLS="contact_id, case_id, staff_id, contact_type, contact_at, channel, outcome, duration_minutes"

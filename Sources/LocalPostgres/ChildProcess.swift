@@ -1,10 +1,17 @@
 import Foundation
 
-/// Runs a program to completion with posix_spawn and waitpid. Foundation's Process reaps its
-/// children from a run-loop source, which never fires inside some hosts (XCTest on Linux), and
-/// `pg_ctl start` leaves a daemon holding the inherited output: a file, never a pipe, avoids both.
-enum ChildProcess {
-    static func run(_ argv: [String], environment: [String: String], outputPath: String) throws -> Int32 {
+/// Runs programs with posix_spawn and waitpid. Foundation's Process reaps its children from a
+/// run-loop source, which never fires inside some hosts (XCTest on Linux), and `pg_ctl start`
+/// leaves a daemon holding the inherited output: a file, never a pipe, avoids both.
+public enum ChildProcess {
+    /// Runs a program to completion; returns its exit status (128 + signal when killed).
+    public static func run(_ argv: [String], environment: [String: String], outputPath: String) throws -> Int32 {
+        try wait(for: try spawn(argv, environment: environment, outputPath: outputPath), command: argv)
+    }
+
+    /// Starts a program (stdin /dev/null, stdout and stderr to `outputPath`) and returns its pid,
+    /// for a caller that may signal it before reaping it with `wait(for:)`.
+    public static func spawn(_ argv: [String], environment: [String: String], outputPath: String) throws -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -26,10 +33,15 @@ enum ChildProcess {
             throw LocalPostgresError.commandFailed(command: argv.joined(separator: " "), status: spawned,
                                                    output: "could not start: \(String(cString: strerror(spawned)))")
         }
+        return pid
+    }
+
+    /// Reaps a child started by `spawn`; returns its exit status (128 + signal when killed).
+    public static func wait(for pid: pid_t, command: [String] = []) throws -> Int32 {
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 {
             guard errno == EINTR else {
-                throw LocalPostgresError.commandFailed(command: argv.joined(separator: " "), status: errno, output: "waitpid failed")
+                throw LocalPostgresError.commandFailed(command: command.joined(separator: " "), status: errno, output: "waitpid failed")
             }
         }
         // WIFEXITED / WEXITSTATUS are macros Swift cannot import.

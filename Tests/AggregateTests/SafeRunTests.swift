@@ -269,6 +269,30 @@ final class SafeRunTests: AggregateTestCase {
         return errors.all.map { "\($0)" }
     }
 
+    func testSecondStageWaitsAndNamesTheRunItWaitsFor() throws {
+        try load(fixture: Self.fixture)
+        let holder = try database.connect()
+        try holder.setApplicationName("throughcare transform build 99")
+        let lock = try StageLock.acquire(holder, key: StageLockKey.warehouse, mode: .exclusive)
+        let messages = MessageBox()
+        let conninfo = database.conninfo
+        let finished = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            do {
+                let own = try PostgresConnection(conninfo)
+                _ = try AggregateRunner(connection: own, waiting: { messages.add($0) }).run(AggregateRequest(
+                    from: CivilDate("2024-01-01")!, to: CivilDate("2024-04-01")!, period: .whole, parameters: try RunParameters()))
+            } catch { messages.add("error: \(error)") }
+            finished.signal()
+        }
+        XCTAssertEqual(finished.wait(timeout: .now() + 2), .timedOut, "the aggregate waits while a transform holds the lock")
+        XCTAssertTrue(messages.all.contains { $0.contains("throughcare transform build 99 (pid \(holder.backendPID)") }, "\(messages.all)")
+        lock.release()
+        XCTAssertEqual(finished.wait(timeout: .now() + 60), .success)
+        XCTAssertFalse(messages.all.contains { $0.hasPrefix("error") }, "\(messages.all)")
+        XCTAssertEqual(try value("select count(*) from metrics.runs where status = 'succeeded'"), "1")
+    }
+
     // MARK: - 5. An analyst's idle transaction
 
     func testIdleReaderBlocksNeitherAggregateNorOtherReaders() throws {
@@ -473,4 +497,18 @@ final class ErrorBox: @unchecked Sendable {
 
     var value: Error? { lock.lock(); defer { lock.unlock() }; return errors.first }
     var all: [Error] { lock.lock(); defer { lock.unlock() }; return errors }
+}
+
+/// Messages from other threads.
+final class MessageBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var messages: [String] = []
+
+    func add(_ message: String) {
+        lock.lock()
+        messages.append(message)
+        lock.unlock()
+    }
+
+    var all: [String] { lock.lock(); defer { lock.unlock() }; return messages }
 }
