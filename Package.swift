@@ -9,6 +9,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // Report pages: values are HTML-escaped by the template engine, never by hand.
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     ],
     targets: [
         // System libraries from Debian: libpq-dev, zlib1g-dev, libssl-dev.
@@ -30,7 +32,7 @@ let package = Package(
         ),
         .target(name: "Transform", dependencies: ["ThroughcareCore", "PostgresClient", "Warehouse"]),
         .target(name: "Aggregate", dependencies: ["ThroughcareCore", "PostgresClient", "Warehouse"]),
-        .target(name: "Export", dependencies: ["ThroughcareCore", "PostgresClient"]),
+        .target(name: "Export", dependencies: ["ThroughcareCore", "PostgresClient", .product(name: "Mustache", package: "swift-mustache")]),
         .executableTarget(
             name: "throughcare",
             dependencies: [
@@ -48,6 +50,7 @@ let package = Package(
         // Fixtures are read from the checkout (see TestSupport.repositoryRoot), not bundled.
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "PostgresClient", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "TransformTests", dependencies: ["Ingest", "Transform", "PostgresClient", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "ExportTests", dependencies: ["Export"]),
         .testTarget(name: "AggregateTests", dependencies: ["Ingest", "Transform", "Aggregate", "Export", "PostgresClient", "LocalPostgres", "TestSupport"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]

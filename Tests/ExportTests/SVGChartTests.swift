@@ -1,0 +1,5 @@
+import XCTest
+@testable import Export
+final class SVGChartTests: XCTestCase {
+    func testPlaceholder() {}
+}
