@@ -54,7 +54,7 @@ public struct TrendChart: Sendable {
 
     public static let width = 480.0
     public static let height = 200.0
-    static let left = 44.0, right = 16.0, top = 12.0, bottom = 30.0
+    static let left = 44.0, right = 40.0, top = 12.0, bottom = 30.0
 
     public var title: String
     public var width = TrendChart.width
