@@ -62,6 +62,9 @@ public struct ExportRunner {
             try handle.write(contentsOf: pending)
         }
         try writeReport(runID: runID, to: directory)
+        if official {
+            try CSVPack(connection: connection).write(runID: runID, into: directory)
+        }
         return directory
     }
 
