@@ -252,7 +252,7 @@ public struct ReportWriter {
             }
             comparisons.append(text)
         } else if !definition.finding.isEmpty {
-            comparisons.append("Inspection finding this mirrors: \(definition.finding).")
+            comparisons.append("Related inspection finding: “\(definition.finding)”.")
         }
 
         let values = series.map { cell in
