@@ -11,6 +11,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         // Tests only: generators for the seeded property tests of the tokenizer and validator.
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+        // Report pages: values are HTML-escaped by the template engine, never by hand.
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     ],
     targets: [
         // System libraries from Debian: libpq-dev, zlib1g-dev, libssl-dev.
@@ -32,7 +34,7 @@ let package = Package(
         ),
         .target(name: "Transform", dependencies: ["ThroughcareCore", "PostgresClient", "Warehouse"]),
         .target(name: "Aggregate", dependencies: ["ThroughcareCore", "PostgresClient", "Warehouse"]),
-        .target(name: "Export", dependencies: ["ThroughcareCore", "PostgresClient"]),
+        .target(name: "Export", dependencies: ["ThroughcareCore", "PostgresClient", .product(name: "Mustache", package: "swift-mustache")]),
         .executableTarget(
             name: "throughcare",
             dependencies: [
@@ -53,6 +55,7 @@ let package = Package(
             .product(name: "PropertyBased", package: "swift-property-based"),
         ], exclude: ["Fixtures"]),
         .testTarget(name: "TransformTests", dependencies: ["Ingest", "Transform", "PostgresClient", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "ExportTests", dependencies: ["Export", .product(name: "Mustache", package: "swift-mustache")]),
         .testTarget(name: "AggregateTests", dependencies: ["Ingest", "Transform", "Aggregate", "Export", "PostgresClient", "LocalPostgres", "TestSupport"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,5 +1,6 @@
 // Export: writes a run's results where people read them — CSV files and a static HTML report
-// under notebooks-export/<run>/. It reads metrics (and published) only.
+// under notebooks-export/<run>/ (index.html is the report's national page). It reads the metrics
+// and published schemas only.
 
 import Foundation
 import PostgresClient
@@ -20,7 +21,7 @@ public struct ExportRunner {
         return id
     }
 
-    /// Writes rates.csv, volumes.csv and report.html for the run (case_metrics.csv too when
+    /// Writes rates.csv, volumes.csv and the report pages for the run (case_metrics.csv too when
     /// `includeCases`); returns the folder. An official run exports its published figures, with
     /// small numbers suppressed; an exploratory run exports everything, for analysts.
     @discardableResult
@@ -60,39 +61,23 @@ public struct ExportRunner {
             }
             try handle.write(contentsOf: pending)
         }
-        try writeReport(runID: runID, official: official, to: directory.appendingPathComponent("report.html"))
+        try writeReport(runID: runID, to: directory)
+        if official {
+            try CSVPack(connection: connection).write(runID: runID, into: directory)
+        }
         return directory
     }
 
-    private func writeReport(runID: Int64, official: Bool, to url: URL) throws {
-        let run = try connection.query("""
-            select range_from::text, range_to::text, period_kind, as_of::text, coalesce(git_commit, '') from metrics.runs where run_id = \(runID)
+    /// The board report: national, region, group and establishment pages (index.html first).
+    private func writeReport(runID: Int64, to directory: URL) throws {
+        let data = try ReportDataLoader(connection: connection).load(runID: runID)
+        let bands = try connection.query("""
+            select (parameters ->> 'band_outstanding')::float8, (parameters ->> 'band_good')::float8,
+                   (parameters ->> 'band_requires_improvement')::float8
+            from metrics.runs where run_id = \(runID)
             """).rows.first
-        let rates = try connection.query("""
-            select metric, period_start::text, numerator, denominator, rate, ci_low, ci_high, band
-            from \(unsafeRaw: official ? "published.rates_cells" : "metrics.rates") where run_id = \(runID) and scope_type = 'national'
-            order by metric, period_start
-            """).rows
-        func escape(_ text: String?) -> String {
-            (text ?? "").replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
-        }
-        func percent(_ text: String?) -> String {
-            guard let text, let value = Double(text) else { return "–" }
-            return String(format: "%.1f%%", value * 100)
-        }
-        var html = """
-            <!doctype html><html lang="en"><head><meta charset="utf-8"><title>Throughcare run \(runID)</title>
-            <style>body{font-family:system-ui,sans-serif;margin:2rem;max-width:60rem}table{border-collapse:collapse}
-            td,th{padding:.3rem .6rem;border-bottom:1px solid #ddd;text-align:right}td:first-child,th:first-child{text-align:left}</style>
-            </head><body><h1>Throughcare: national rates, run \(runID)</h1>
-            <p>Range \(escape(run?[0])) to \(escape(run?[1])) (exclusive), by \(escape(run?[2])); data as of \(escape(run?[3])). Commit \(escape(run?[4])).</p>
-            <table><tr><th>Metric</th><th>Period</th><th>Met</th><th>Eligible</th><th>Rate</th><th>95% CI</th><th>Band</th></tr>
-            """
-        for row in rates {
-            html += "<tr><td>\(escape(row[0]))</td><td>\(escape(row[1]))</td><td>\(escape(row[2]))</td><td>\(escape(row[3]))</td>"
-            html += "<td>\(percent(row[4]))</td><td>\(percent(row[5]))–\(percent(row[6]))</td><td>\(escape(row[7]))</td></tr>\n"
-        }
-        html += "</table></body></html>\n"
-        try Data(html.utf8).write(to: url)
+        let thresholds = (outstanding: bands?[0].flatMap(Double.init) ?? 0.8, good: bands?[1].flatMap(Double.init) ?? 0.65,
+                          requiresImprovement: bands?[2].flatMap(Double.init) ?? 0.5)
+        try ReportWriter(data: data, bands: thresholds).write(to: directory)
     }
 }

@@ -38,7 +38,7 @@ struct DemoCommand: ParsableCommand {
             from: CivilDate("2024-01-01")!, to: CivilDate("2025-01-01")!, period: .quarter, official: true, parameters: parameters))
         try SummaryTable.print(connection: connection, runID: runID)
         let exported = try ExportRunner(connection: connection).export(runID: runID, to: workspaceURL.appendingPathComponent("export"), includeCases: true)
-        Console.print("5/5 export: \(exported.path) (rates.csv with suppression, volumes.csv, case_metrics.csv, report.html)")
+        Console.print("5/5 export: \(exported.path) (rates.csv with suppression, volumes.csv, case_metrics.csv, report pages (index.html))")
         if database.database == nil, ProcessInfo.processInfo.environment["DATABASE_URL"] == nil,
            let info = try? LocalCluster(name: LocalDefaults.clusterName).info() {
             Console.print("""

@@ -157,7 +157,9 @@ final class KeyworkMetricTests: AggregateTestCase {
         ]
         for metric in ["prerelease_contact_sufficient", "accommodation_on_release", "settled_accommodation_on_release",
                        "id_on_release", "bank_account_on_release", "ete_on_release", "recalled_within_28_days"] {
-            expected.append(ExpectedRate("national", "national", metric, 0, 1, rate: 0, ci: (0, 0.793450688), band: "inadequate"))
+            // recall is lower-is-better (metrics.md, Rates): never banded
+            expected.append(ExpectedRate("national", "national", metric, 0, 1, rate: 0, ci: (0, 0.793450688),
+                                         band: metric == "recalled_within_28_days" ? nil : "inadequate"))
         }
         for metric in ["pom_contact_regular", "high_risk_with_probation_pom", "handover_on_time", "communication_adequate"] {
             expected.append(.empty("national", "national", metric))

@@ -214,14 +214,17 @@ final class StatisticsTests: AggregateTestCase {
                 select r.scope_type, r.scope_id, r.period_start::text, r.metric
                 from metrics.rates as r
                 join metrics.runs as ru on ru.run_id = r.run_id
+                join metrics.metric_definitions as md on md.metric = r.metric
                 where r.run_id = \(run)
                   and (r.rate is distinct from r.numerator::double precision / nullif(r.denominator, 0)
                        or r.ci_low is distinct from metrics.wilson_low(r.numerator, r.denominator)
                        or r.ci_high is distinct from metrics.wilson_high(r.numerator, r.denominator)
-                       or r.band is distinct from metrics.band(r.numerator, r.denominator,
+                       -- only higher-is-better metrics are banded (metrics.md, Rates)
+                       or r.band is distinct from case when md.direction = 'higher_is_better'
+                                                      then metrics.band(r.numerator, r.denominator,
                                                                (ru.parameters ->> 'band_outstanding')::numeric,
                                                                (ru.parameters ->> 'band_good')::numeric,
-                                                               (ru.parameters ->> 'band_requires_improvement')::numeric))
+                                                               (ru.parameters ->> 'band_requires_improvement')::numeric) end)
                 """)
             XCTAssertEqual(inconsistent, [], "run \(run): rows whose rate, interval or band do not follow from the counts")
         }

@@ -148,7 +148,7 @@ comment on column metrics.rates.denominator is 'Eligible cases.';
 comment on column metrics.rates.rate is 'numerator / denominator; NULL when the denominator is 0.';
 comment on column metrics.rates.ci_low is 'Lower bound of the 95% Wilson score interval (z = 1.959964); NULL when the denominator is 0.';
 comment on column metrics.rates.ci_high is 'Upper bound of the 95% Wilson score interval (z = 1.959964); NULL when the denominator is 0.';
-comment on column metrics.rates.band is 'Rating band of the rate: outstanding >= band_outstanding, good >= band_good, requires_improvement >= band_requires_improvement, else inadequate; NULL when the denominator is 0.';
+comment on column metrics.rates.band is 'Rating band of the rate: outstanding >= band_outstanding, good >= band_good, requires_improvement >= band_requires_improvement, else inadequate; NULL when the denominator is 0 and for lower_is_better metrics (metric_definitions.direction), which are outcomes, not practice.';
 
 create table if not exists metrics.volumes (
     run_id       bigint not null references metrics.runs (run_id) on delete cascade,
@@ -229,4 +229,62 @@ comment on column metrics.runs.backend_pid is 'Server process of the session tha
 
 insert into metrics.schema_version (version, description)
 values (3, 'metrics.runs.backend_pid: runs whose process died are marked failed')
+on conflict (version) do nothing;
+
+-- Version 4: what reports need to show a run without reading core (issue #12 "Publications").
+-- Each metric's plain-English name and definition, its direction (a band judges practice against
+-- a standard, so only higher_is_better metrics get one) and the inspection finding as a rate to
+-- compare with; and, per run, the establishments it counted and the data-quality caveats a board
+-- needs to read an establishment's figures, frozen when the run was computed so a later extract
+-- cannot change what an exported run says.
+alter table metrics.metric_definitions add column if not exists title text;
+alter table metrics.metric_definitions add column if not exists description text;
+alter table metrics.metric_definitions add column if not exists direction text not null default 'higher_is_better';
+alter table metrics.metric_definitions add column if not exists finding_rate double precision;
+do $$
+begin
+    if not exists (select from pg_constraint where conname = 'metric_definitions_direction') then
+        alter table metrics.metric_definitions
+            add constraint metric_definitions_direction check (direction in ('higher_is_better', 'lower_is_better'));
+    end if;
+end;
+$$;
+comment on column metrics.metric_definitions.title is 'Plain-English name of the metric, as reports show it.';
+comment on column metrics.metric_definitions.description is 'Plain-English definition for a reader without the specification: who is counted and what counts as meeting it.';
+comment on column metrics.metric_definitions.direction is 'higher_is_better or lower_is_better. Only higher_is_better metrics get a rating band (bands judge practice against a standard); a lower_is_better metric (recalled_within_28_days) is an outcome and its band is NULL. See docs/publications.md.';
+comment on column metrics.metric_definitions.finding_rate is 'The inspection''s finding as a proportion (0..1) where it gave one (e.g. 0.34 for regular keywork), for reports to compare with; NULL where the finding is not a rate.';
+
+create table if not exists metrics.run_establishments (
+    run_id             bigint not null references metrics.runs (run_id) on delete cascade,
+    establishment_code text not null,
+    name               text not null,
+    prison_group       text not null,
+    probation_region   text not null,
+    primary key (run_id, establishment_code)
+);
+comment on table metrics.run_establishments is 'The establishments a run counted, with the prison group and probation region it rolled them up to, as they were when the run was computed.';
+comment on column metrics.run_establishments.run_id is 'The run.';
+comment on column metrics.run_establishments.establishment_code is 'Prison code (scope_id of establishment rows).';
+comment on column metrics.run_establishments.name is 'Prison name.';
+comment on column metrics.run_establishments.prison_group is 'Prison group (scope_id of its prison_group rows).';
+comment on column metrics.run_establishments.probation_region is 'Probation region (scope_id of its probation_region rows).';
+
+create table if not exists metrics.run_data_quality (
+    run_id      bigint not null references metrics.runs (run_id) on delete cascade,
+    scope_type  text not null,
+    scope_id    text not null,
+    measure     text not null,
+    value       numeric,
+    primary key (run_id, scope_type, scope_id, measure),
+    constraint run_data_quality_scope_type check (scope_type in ('establishment', 'national'))
+);
+comment on table metrics.run_data_quality is 'Data-quality caveats of a run, per establishment and national, computed with the run: how far its figures can be trusted. Measures: rows_read and rows_rejected (national only: rejected rows cannot be placed in a prison), released_cases and released_without_outcome (released in the run''s range up to as_of), custody_cases and custody_without_pom (in custody on the last day analysed, with no POM allocation active that day).';
+comment on column metrics.run_data_quality.run_id is 'The run.';
+comment on column metrics.run_data_quality.scope_type is 'establishment or national.';
+comment on column metrics.run_data_quality.scope_id is 'Establishment code or ''national''.';
+comment on column metrics.run_data_quality.measure is 'rows_read, rows_rejected, released_cases, released_without_outcome, custody_cases or custody_without_pom.';
+comment on column metrics.run_data_quality.value is 'The count.';
+
+insert into metrics.schema_version (version, description)
+values (4, 'metric_definitions title, description, direction, finding_rate; run_establishments; run_data_quality')
 on conflict (version) do nothing;

@@ -60,3 +60,56 @@ set population = excluded.population,
     eligible = excluded.eligible,
     met = excluded.met,
     finding = excluded.finding;
+
+-- How reports present each metric (schema version 4): a name and definition a board member reads
+-- without the specification, the direction (only higher_is_better metrics are banded; see
+-- docs/publications.md) and the inspection's finding as a rate where it gave one. The words
+-- restate the rules above; they do not change them.
+update metrics.metric_definitions as md
+set title = presentation.title,
+    description = presentation.description,
+    direction = presentation.direction,
+    finding_rate = presentation.finding_rate
+from (
+    values
+    ('keywork_regular', 'Regular keywork',
+     'Of people in custody for at least 4 weeks of the period, the share whose keywork sessions were never more than the expected gap apart (14 days for weekly keywork), from the start of their time in the period to its end.',
+     'higher_is_better', 0.34::double precision),
+    ('pom_contact_regular', 'Regular contact with the prison offender manager (POM)',
+     'Of people in custody for at least 6 weeks of the period who had a POM, the share who had a face-to-face or video contact with their POM at least every 6 weeks.',
+     'higher_is_better', 0.36),
+    ('sentence_plan_in_place', 'Sentence plan in place',
+     'Of people in custody on the last day of the period who had served at least 8 weeks, the share with a completed sentence plan.',
+     'higher_is_better', null),
+    ('high_risk_with_probation_pom', 'High-risk cases held by a probation POM',
+     'Of people assessed as high or very high risk of serious harm, with a POM responsible on the last day of the period, the share whose POM is a probation officer rather than a prison officer.',
+     'higher_is_better', null),
+    ('handover_on_time', 'Handover to the community offender manager (COM) on time',
+     'Of people released in the period who were due a handover before release, the share who had a COM allocated by the handover date.',
+     'higher_is_better', null),
+    ('communication_adequate', 'Adequate POM–COM communication',
+     'Of people released in the period who had a COM before release, the share whose POM and COM met or liaised in the 12 weeks before release and, where a handover was due, around the handover date.',
+     'higher_is_better', 0.13),
+    ('prerelease_contact_sufficient', 'Sufficient pre-release contact',
+     'Of people released in the period, the share who had at least 3 contacts (not written, at least one face-to-face or video) with their COM in the 12 weeks before release.',
+     'higher_is_better', 0.3333333333333333),
+    ('accommodation_on_release', 'Somewhere to live on release',
+     'Of people released in the period, the share released to settled or temporary accommodation or approved premises. A release with no recorded outcome counts as not met.',
+     'higher_is_better', null),
+    ('settled_accommodation_on_release', 'Settled accommodation on release',
+     'Of people released in the period, the share released to settled accommodation. A release with no recorded outcome counts as not met.',
+     'higher_is_better', 0.4),
+    ('id_on_release', 'Identification on release',
+     'Of people released in the period, the share who left with identification. A release with no recorded outcome counts as not met.',
+     'higher_is_better', null),
+    ('bank_account_on_release', 'Bank account on release',
+     'Of people released in the period, the share who left with a bank account. A release with no recorded outcome counts as not met.',
+     'higher_is_better', null),
+    ('ete_on_release', 'Education, training or employment arranged on release',
+     'Of people released in the period, the share with education, training or employment arranged. A release with no recorded outcome counts as not met.',
+     'higher_is_better', null),
+    ('recalled_within_28_days', 'Recalled to custody within 28 days',
+     'Of people released in the period at least 28 days before the data''s as-of date, the share recalled to custody within 28 days of release. Lower is better; this is an outcome, so it is not given a quality band.',
+     'lower_is_better', null)
+) as presentation (metric, title, description, direction, finding_rate)
+where md.metric = presentation.metric;

@@ -116,8 +116,13 @@ begin
         ac.numerator::double precision / nullif(ac.denominator, 0),
         metrics.wilson_low(ac.numerator, ac.denominator),
         metrics.wilson_high(ac.numerator, ac.denominator),
-        metrics.band(ac.numerator, ac.denominator, b.outstanding, b.good, b.requires_improvement)
+        -- a band judges practice against a standard: a lower-is-better outcome gets none
+        case when md.direction = 'higher_is_better'
+             then metrics.band(ac.numerator, ac.denominator, b.outstanding, b.good, b.requires_improvement)
+        end
     from all_cells as ac
+    join metrics.metric_definitions as md
+      on md.metric = ac.metric
     cross join bands as b;
 
     get diagnostics rows_written = row_count;

@@ -129,6 +129,7 @@ begin
     case_metric_rows := metrics.fill_case_metrics(p_run_id);
     rate_rows := metrics.fill_rates(p_run_id);
     volume_rows := metrics.fill_volumes(p_run_id);
+    perform metrics.fill_run_context(p_run_id);
 
     update metrics.runs as r
        set status = 'succeeded',

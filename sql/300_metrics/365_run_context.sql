@@ -1,0 +1,92 @@
+-- metrics.fill_run_context(run_id): what a report needs beside the rates, frozen with the run so
+-- the export stage reads the metrics schema only and an exported run never changes when a later
+-- extract is loaded: the establishments counted (with the group and region they rolled up to)
+-- and the data-quality caveats per establishment (metrics.run_data_quality).
+create or replace function metrics.fill_run_context(p_run_id bigint)
+returns void
+language plpgsql
+as $$
+declare
+    run metrics.runs;
+    last_day date;
+begin
+    select * into run from metrics.runs as r where r.run_id = p_run_id;
+    -- the last day the run analysed: the range's last day, or the as-of date when earlier
+    last_day := least(run.range_to - 1, run.as_of);
+
+    delete from metrics.run_establishments as re where re.run_id = p_run_id;
+    insert into metrics.run_establishments (run_id, establishment_code, name, prison_group, probation_region)
+    select p_run_id, e.establishment_code, e.name, e.prison_group, e.probation_region
+    from core.establishments as e;
+
+    delete from metrics.run_data_quality as dq where dq.run_id = p_run_id;
+
+    with released as (
+        select c.establishment_code, (ro.case_id is null) as without_outcome
+        from core.cases as c
+        left join core.release_outcomes as ro
+          on ro.case_id = c.case_id
+        where c.release_date >= run.range_from
+          and c.release_date <= last_day
+    ),
+    in_custody as (
+        select
+            c.establishment_code,
+            not exists (
+                select
+                from core.allocations as a
+                where a.case_id = c.case_id
+                  and a.role = 'pom'
+                  and a.start_date <= last_day
+                  and (a.end_date is null or a.end_date >= last_day)
+            ) as without_pom
+        from core.cases as c
+        where c.sentence_start_date <= last_day
+          and (c.release_date is null or c.release_date > last_day)
+    ),
+    per_establishment as (
+        select
+            e.establishment_code,
+            (select count(*) from released as r where r.establishment_code = e.establishment_code) as released_cases,
+            (select count(*) from released as r where r.establishment_code = e.establishment_code and r.without_outcome) as released_without_outcome,
+            (select count(*) from in_custody as ic where ic.establishment_code = e.establishment_code) as custody_cases,
+            (select count(*) from in_custody as ic where ic.establishment_code = e.establishment_code and ic.without_pom) as custody_without_pom
+        from core.establishments as e
+    ),
+    scoped as (
+        select 'establishment' as scope_type, pe.establishment_code as scope_id,
+               pe.released_cases, pe.released_without_outcome, pe.custody_cases, pe.custody_without_pom
+        from per_establishment as pe
+        union all
+        select 'national', 'national',
+               sum(pe.released_cases), sum(pe.released_without_outcome), sum(pe.custody_cases), sum(pe.custody_without_pom)
+        from per_establishment as pe
+    )
+    insert into metrics.run_data_quality (run_id, scope_type, scope_id, measure, value)
+    select p_run_id, s.scope_type, s.scope_id, m.measure, m.value
+    from scoped as s
+    cross join lateral (
+        values
+            ('released_cases', s.released_cases::numeric),
+            ('released_without_outcome', s.released_without_outcome::numeric),
+            ('custody_cases', s.custody_cases::numeric),
+            ('custody_without_pom', s.custody_without_pom::numeric)
+    ) as m (measure, value);
+
+    -- Rejected rows cannot be placed in a prison (the row was unreadable), so the reject rate is
+    -- the extract's: rows read and rejected in the files the run's data came from.
+    insert into metrics.run_data_quality (run_id, scope_type, scope_id, measure, value)
+    select p_run_id, 'national', 'national', m.measure, m.value
+    from (
+        select coalesce(sum(f.rows_read), 0) as rows_read, coalesce(sum(f.rows_rejected), 0) as rows_rejected
+        from jsonb_each(coalesce(run.ingest_batches, '{}'::jsonb)) as b (file, source)
+        join ingest.batch_files as f
+          on f.file = b.file
+         and f.batch_id = (b.source ->> 'batch_id')::bigint
+    ) as totals
+    cross join lateral (
+        values ('rows_read', totals.rows_read::numeric), ('rows_rejected', totals.rows_rejected::numeric)
+    ) as m (measure, value);
+end;
+$$;
+comment on function metrics.fill_run_context(bigint) is 'Writes metrics.run_establishments and metrics.run_data_quality for a run (replacing an earlier attempt''s rows), so reports read the metrics schema only.';
