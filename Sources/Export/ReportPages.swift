@@ -197,7 +197,13 @@ public struct ReportWriter {
     func periodLabel(_ cell: RateCell) -> String {
         if data.periods.count == 1 { return "whole range" }
         let start = cell.periodStart
-        return data.run.periodKind == "quarter" ? "Quarter from \(start)" : String(start.prefix(7))
+        guard data.run.periodKind == "quarter" else { return String(start.prefix(7)) }
+        // "Q2 2024" fits under a chart's tick; a quarter cut short by the range keeps its start date.
+        let parts = start.split(separator: "-")
+        if parts.count == 3, parts[2] == "01", let month = Int(parts[1]), (month - 1) % 3 == 0 {
+            return "Q\((month - 1) / 3 + 1) \(parts[0])"
+        }
+        return "Quarter from \(start)"
     }
 
     static func bandWords(_ band: String?) -> String {
