@@ -105,8 +105,8 @@ struct FileLoader {
             report.rowsLoaded = rowsRead - spool.count
             if rowsRead > 0, Double(spool.count) / Double(rowsRead) > options.maxRejectRate {
                 let share = Double(spool.count) / Double(rowsRead) * 100
-                let reasons = try spool.sampleReasons(limit: 3).joined(separator: "; ")
-                throw TooManyRejects(description: "\(spool.count) of \(rowsRead) rows rejected (\(String(format: "%.1f", share))%), more than max_reject_rate \(String(format: "%g", options.maxRejectRate * 100))%: this looks like a wrong file, so none of it was loaded. First reasons: \(reasons)")
+                let locations = try spool.sampleLocations(limit: 3).joined(separator: ", ")
+                throw TooManyRejects(description: "\(spool.count) of \(rowsRead) rows rejected (\(String(format: "%.1f", share))%), more than max_reject_rate \(String(format: "%g", options.maxRejectRate * 100))%: this looks like a wrong file, so none of it was loaded. First rejected: \(locations). To see every reason, fix those rows or load with a higher --max-reject-rate (reasons go to ingest.rejects)")
             }
 
             if options.mode == .incremental {

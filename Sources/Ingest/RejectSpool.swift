@@ -49,12 +49,15 @@ final class RejectSpool {
         try lines.replay(write)
     }
 
-    /// The first few reasons, for a message when the whole file is refused.
-    func sampleReasons(limit: Int) throws -> [String] {
+    /// Where the first rejected rows are ("line 5 (mappa_level)"), without their reasons: a
+    /// file-level message is printed and stored in the ledger, and reasons quote the file's values.
+    func sampleLocations(limit: Int) throws -> [String] {
         let chunk = try lines.prefix(1 << 16)
-        return String(decoding: chunk, as: UTF8.self).split(separator: "\n").prefix(limit).map { line in
+        return String(decoding: chunk, as: UTF8.self).split(separator: "\n").prefix(limit).compactMap { line in
             let parts = line.split(separator: "\t", omittingEmptySubsequences: false)
-            return parts.count > 5 ? "line \(parts[2]): \(parts[5])" : String(line)
+            guard parts.count > 3 else { return nil }
+            let column = parts[3] == "\\N" || parts[3].isEmpty ? "the whole row" : String(parts[3])
+            return "line \(parts[2]) (\(column))"
         }
     }
 }
