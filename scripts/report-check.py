@@ -90,7 +90,12 @@ def main():
     if not BIN.exists():
         sys.exit(f"report-check: {BIN} is missing; run `swift build` first")
     subprocess.run([BIN, "db", "start"], check=True, capture_output=True)
-    server = subprocess.run([BIN, "db", "url"], check=True, capture_output=True, text=True).stdout.strip()
+    located = subprocess.run([BIN, "db", "url"], check=True, capture_output=True, text=True)
+    server = located.stdout.strip()
+    # the password stays in the cluster's pgpass file, which `db url` names on stderr
+    for line in located.stderr.splitlines():
+        if "PGPASSFILE=" in line:
+            os.environ["PGPASSFILE"] = line.split("PGPASSFILE=", 1)[1].strip()
     database = "report_check_" + uuid.uuid4().hex[:12]
     admin = psycopg2.connect(server)
     admin.autocommit = True
@@ -104,7 +109,7 @@ def main():
 
         tool("ingest", str(FIXTURE))
         tool("transform")
-        tool("aggregate", "--from", "2024-01-01", "--to", "2024-04-01", "--period", "month", "--official")
+        tool("aggregate", "--from", "2024-01-01", "--to", "2024-04-01", "--period", "month", "--publish")
         tool("export", "--out", str(out), "--pdf")
         run = next(out.glob("run-*"))
         pages = sorted(run.glob("*.html"))
