@@ -110,6 +110,7 @@ public struct CSVPack {
         [x],"Not available: the figure was not collected for this run (in revisions.csv: the cell did not exist in that run)."
         [r],"Revised: the published value differs from the previous official run of the same range and period kind (rates.csv column revised; old and new values in revisions.csv)."
         rates,"Rates are numerator / denominator with 95% Wilson score intervals (z = 1.959964), rounded to 6 decimal places. Definitions: metrics.metric_definitions and docs/publications.md."
+        counts,"Numerators and denominators are rounded to the nearest multiple of the run's round_counts_to (1: exact; see the run's parameters); rates, intervals, bands and suppression come from the exact counts, so a rate may differ from the rounded numerator / denominator."
 
         """
 
