@@ -150,6 +150,9 @@ public struct RunNotebook {
                 frame = pd.DataFrame(cursor.fetchall(), columns=[column.name for column in cursor.description])
             for column in ("rate", "ci_low", "ci_high"):
                 frame[column] = pd.to_numeric(frame[column])
+            # nullable integers: a suppressed (NULL) count must not turn the others into floats
+            for column in ("numerator", "denominator"):
+                frame[column] = frame[column].astype("Int64")
             return frame
 
 
@@ -164,7 +167,10 @@ public struct RunNotebook {
             national = last[(last.scope_type == "national") & last.rate.notna()]
             figure, axes = plt.subplots(figsize=(8, 0.35 * len(shown) + 1.5))
             if shown.empty:
-                axes.text(0.5, 0.5, "no establishment rate to show", ha="center", va="center")
+                hidden = int(last.get("suppressed", pd.Series(dtype=object)).notna().sum())
+                axes.text(0.5, 0.5, "no establishment rate to show" + (f" ({hidden} suppressed)" if hidden else ""),
+                          ha="center", va="center")
+                axes.set_yticks([])
             else:
                 errors = [shown.rate - shown.ci_low, shown.ci_high - shown.rate]
                 axes.barh(shown.scope_id, shown.rate, xerr=errors, color="#1d70b8", ecolor="#0b0c0c", capsize=3)
@@ -175,7 +181,7 @@ public struct RunNotebook {
                 axes.legend(loc="lower right")
             axes.set_xlim(0, 1)
             axes.set_xlabel("rate (95% interval)" + (" — lower is better" if lower_is_better else ""))
-            axes.set_title(f"{title}, {last.period_start.max()}")
+            axes.set_title(f"{title}, period from {last.period_start.max()}")
             figure.tight_layout()
             plt.show()
         """
