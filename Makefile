@@ -3,16 +3,19 @@
 
 SWIFT        ?= swift
 APT_PACKAGES := libpq-dev postgresql zlib1g-dev libssl-dev pkg-config
+# The run notebook is executed with Debian's /usr/bin/python3 (the python3 on PATH may be another
+# interpreter without these); the notebook tests need them, and fail without them under CI.
+NOTEBOOK_PACKAGES := python3 python3-nbformat python3-nbclient python3-ipykernel python3-psycopg2 python3-pandas python3-matplotlib
 RELEASE_BIN  := .build/release/throughcare
 DEBUG_BIN    := .build/debug/throughcare
 
-.PHONY: all deps build release demo test bench bench-ingest clean
+.PHONY: all deps build release demo test report-check bench bench-ingest clean
 
 all: build
 
 # Installs the system packages the build and the embedded PostgreSQL need, when absent.
 deps:
-	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	@missing=""; for p in $(APT_PACKAGES) $(NOTEBOOK_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
@@ -32,6 +35,18 @@ demo: release
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --disable-swift-testing
+
+# Opens every report page of a fixture's exported run in headless Chromium: fails on a console
+# message or a broken link, screenshots each kind of page to notebooks-export/screenshots/ and
+# prints the board pages to PDF. Not part of `make test` (it needs a browser).
+report-check: build
+	@missing=""; for p in chromium python3-psycopg2; do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+	THROUGHCARE_BIN=$(DEBUG_BIN) /usr/bin/python3 scripts/report-check.py
 
 bench: bench-ingest
 

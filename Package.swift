@@ -34,7 +34,7 @@ let package = Package(
         ),
         .target(name: "Transform", dependencies: ["ThroughcareCore", "PostgresClient", "Warehouse"]),
         .target(name: "Aggregate", dependencies: ["ThroughcareCore", "PostgresClient", "Warehouse"]),
-        .target(name: "Export", dependencies: ["ThroughcareCore", "PostgresClient", .product(name: "Mustache", package: "swift-mustache")]),
+        .target(name: "Export", dependencies: ["ThroughcareCore", "PostgresClient", "LocalPostgres", .product(name: "Mustache", package: "swift-mustache")]),
         .executableTarget(
             name: "throughcare",
             dependencies: [

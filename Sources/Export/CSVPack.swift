@@ -1,6 +1,7 @@
 // CSVPack: the statistics-grade CSV of an official run under csv/ — rates and volumes keyed by
 // run_id, as_of and official, with the GSS shorthand markers in place of figures that cannot be
 // given ([c] suppressed, [z] not applicable, [x] not available), a notes file explaining them and a
+// revisions file of what changed since the previous official run of the range ([r]), and a
 // Frictionless datapackage.json whose field descriptions are the tables' COMMENT ON text (one
 // place for each fact). Every text cell goes through published.spreadsheet_safe().
 
@@ -24,6 +25,7 @@ public struct CSVPack {
         var sql: String
     }
 
+    // [r] is not here: it marks a revised cell in its own column, it never stands for a missing value
     static let markers = ["[c]", "[z]", "[x]"]
 
     static let runColumns = [
@@ -52,6 +54,25 @@ public struct CSVPack {
         Column(name: "band", type: "string", source: ("published.rates_cells", "band"),
                sql: "case when c.suppressed is not null then '[c]' when c.band is null then '[z]' else c.band end"),
         Column(name: "suppressed", type: "string", source: ("published.rates_cells", "suppressed"), sql: "c.suppressed"),
+        // A column, not "[r]" appended to the figures: the figures keep their Table Schema type.
+        Column(name: "revised", type: "string", source: ("published.rates_revisions", "marker"),
+               sql: "(select v.marker from published.rates_revisions as v where v.run_id = c.run_id and v.scope_type = c.scope_type and v.scope_id = c.scope_id and v.period_start = c.period_start and v.metric = c.metric)"),
+    ]
+
+    static let revisionColumns: [Column] = ["run_id", "previous_run_id"].map {
+        Column(name: $0, type: "integer", source: ("published.rates_revisions", $0), sql: "v.\($0)::text")
+    } + [
+        Column(name: "scope_type", type: "string", source: ("published.rates_revisions", "scope_type"), sql: "v.scope_type"),
+        Column(name: "scope_id", type: "string", source: ("published.rates_revisions", "scope_id"), sql: "published.spreadsheet_safe(v.scope_id)"),
+        Column(name: "period_start", type: "date", source: ("published.rates_revisions", "period_start"), sql: "v.period_start::text"),
+        Column(name: "period_end", type: "date", source: ("published.rates_revisions", "period_end"), sql: "v.period_end::text"),
+        Column(name: "metric", type: "string", source: ("published.rates_revisions", "metric"), sql: "v.metric"),
+    ] + [("numerator", "integer"), ("denominator", "integer"), ("rate", "number"), ("band", "string")].flatMap { name, type in
+        ["old", "new"].map { side in
+            Column(name: "\(side)_\(name)", type: type, source: ("published.rates_revisions", "\(side)_\(name)"), sql: "v.\(side)_\(name)")
+        }
+    } + [
+        Column(name: "marker", type: "string", source: ("published.rates_revisions", "marker"), sql: "v.marker"),
     ]
 
     static let volumeColumns = runColumns + [
@@ -63,7 +84,7 @@ public struct CSVPack {
         Column(name: "value", type: "number", source: ("metrics.volumes", "value"), sql: "coalesce(v.value::text, '[z]')"),
     ]
 
-    /// Writes csv/rates.csv, csv/volumes.csv, csv/notes.csv and csv/datapackage.json for an official
+    /// Writes csv/rates.csv, csv/volumes.csv, csv/revisions.csv, csv/notes.csv and csv/datapackage.json for an official
     /// run; returns the folder. An exploratory run has no statistics pack (nothing is published).
     @discardableResult
     public func write(runID: Int64, into directory: URL) throws -> URL {
@@ -74,6 +95,9 @@ public struct CSVPack {
         let volumes = "select \(Self.volumeColumns.map { "\($0.sql) as \($0.name)" }.joined(separator: ", ")) from metrics.volumes as v join metrics.runs as r using (run_id) where v.run_id = \(runID) order by v.scope_type, v.scope_id, v.period_start, v.measure"
         try copy(rates, to: folder.appendingPathComponent("rates.csv"))
         try copy(volumes, to: folder.appendingPathComponent("volumes.csv"))
+        // Header only when there is no previous official run of the range, or nothing changed.
+        let revisions = "select \(Self.revisionColumns.map { "\($0.sql) as \($0.name)" }.joined(separator: ", ")) from published.rates_revisions as v where v.run_id = \(runID) order by v.scope_type, v.scope_id, v.period_start, v.metric"
+        try copy(revisions, to: folder.appendingPathComponent("revisions.csv"))
         try Data(Self.notes.utf8).write(to: folder.appendingPathComponent("notes.csv"))
         try writeDataPackage(runID: runID, to: folder.appendingPathComponent("datapackage.json"))
         return folder
@@ -83,8 +107,10 @@ public struct CSVPack {
         note,meaning
         [c],"Suppressed to protect confidentiality: fewer than min_publish_denominator eligible people (primary), or hidden so that a primary-suppressed establishment cannot be worked out from its prison group or probation region (secondary)."
         [z],"Not applicable: no eligible people in the period (no rate or interval), or a metric where lower is better, which is not given a rating band, or a ratio whose divisor is 0."
-        [x],"Not available: the figure was not collected for this run."
+        [x],"Not available: the figure was not collected for this run (in revisions.csv: the cell did not exist in that run)."
+        [r],"Revised: the published value differs from the previous official run of the same range and period kind (rates.csv column revised; old and new values in revisions.csv)."
         rates,"Rates are numerator / denominator with 95% Wilson score intervals (z = 1.959964), rounded to 6 decimal places. Definitions: metrics.metric_definitions and docs/publications.md."
+        counts,"Numerators and denominators are rounded to the nearest multiple of the run's round_counts_to (1: exact; see the run's parameters); rates, intervals, bands and suppression come from the exact counts, so a rate may differ from the rounded numerator / denominator."
 
         """
 
@@ -129,6 +155,7 @@ public struct CSVPack {
             "resources": [
                 try resource("rates", "Rates per scope, period and metric, suppression applied", Self.rateColumns),
                 try resource("volumes", "Workload volumes per scope and month (not suppressed)", Self.volumeColumns),
+                try resource("revisions", "Cells revised since the previous official run of the same range and period kind", Self.revisionColumns),
             ],
         ]
         let data = try JSONSerialization.data(withJSONObject: package, options: [.prettyPrinted, .sortedKeys])

@@ -21,11 +21,15 @@ public struct ExportRunner {
         return id
     }
 
-    /// Writes rates.csv, volumes.csv and the report pages for the run (case_metrics.csv too when
-    /// `includeCases`); returns the folder. An official run exports its published figures, with
-    /// small numbers suppressed; an exploratory run exports everything, for analysts.
+    /// Writes rates.csv, volumes.csv, the report pages and the run notebook for the run
+    /// (case_metrics.csv too when `includeCases`); returns the folder. An official run exports its
+    /// published figures, with small numbers suppressed; an exploratory run exports everything, for
+    /// analysts. With `notebookConninfo` the notebook is executed against that database (given to
+    /// the kernel in its environment only); without it, or when that fails, it is left unexecuted
+    /// with a note saying why, and `note` is told.
     @discardableResult
-    public func export(runID: Int64, to root: URL, includeCases: Bool = false) throws -> URL {
+    public func export(runID: Int64, to root: URL, includeCases: Bool = false, notebookConninfo: String? = nil,
+                       note: (String) -> Void = { _ in }) throws -> URL {
         guard let run = try connection.query("select official, status from metrics.runs where run_id = \(runID)").rows.first else {
             throw ThroughcareError.invalidInput("there is no run \(runID) to export; `select run_id, status from metrics.runs` lists them")
         }
@@ -61,7 +65,8 @@ public struct ExportRunner {
             }
             try handle.write(contentsOf: pending)
         }
-        try writeReport(runID: runID, to: directory)
+        let data = try writeReport(runID: runID, to: directory)
+        try writeNotebook(data: data, to: directory, conninfo: notebookConninfo, note: note)
         if official {
             try CSVPack(connection: connection).write(runID: runID, into: directory)
         }
@@ -69,7 +74,25 @@ public struct ExportRunner {
     }
 
     /// The board report: national, region, group and establishment pages (index.html first).
-    private func writeReport(runID: Int64, to directory: URL) throws {
+    public static func notebookName(runID: Int64) -> String { "run-\(runID).ipynb" }
+
+    /// run-N.ipynb: written, then run in place when a connection is given and nbclient is there.
+    private func writeNotebook(data: ReportData, to directory: URL, conninfo: String?, note: (String) -> Void) throws {
+        let notebook = RunNotebook.build(data: data, rules: try RunNotebook.loadRules(connection: connection))
+        let url = directory.appendingPathComponent(Self.notebookName(runID: data.run.runID))
+        try notebook.encoded().write(to: url, options: .atomic)
+        let outcome = conninfo.map { NotebookExecutor.execute(notebookAt: url, conninfo: $0) }
+            ?? .notExecuted("export was not given a database to run it against.")
+        if case .notExecuted(let reason) = outcome {
+            var unexecuted = notebook
+            unexecuted.cells.insert(RunNotebook.notExecutedNote(reason), at: 0)
+            try unexecuted.encoded().write(to: url, options: .atomic)
+            note("notebook \(url.lastPathComponent) not executed: \(reason)")
+        }
+    }
+
+    @discardableResult
+    private func writeReport(runID: Int64, to directory: URL) throws -> ReportData {
         let data = try ReportDataLoader(connection: connection).load(runID: runID)
         let bands = try connection.query("""
             select (parameters ->> 'band_outstanding')::float8, (parameters ->> 'band_good')::float8,
@@ -79,5 +102,6 @@ public struct ExportRunner {
         let thresholds = (outstanding: bands?[0].flatMap(Double.init) ?? 0.8, good: bands?[1].flatMap(Double.init) ?? 0.65,
                           requiresImprovement: bands?[2].flatMap(Double.init) ?? 0.5)
         try ReportWriter(data: data, bands: thresholds).write(to: directory)
+        return data
     }
 }

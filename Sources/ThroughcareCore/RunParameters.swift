@@ -22,6 +22,8 @@ public struct RunParameters: Sendable, Equatable {
         ("band_good", "0.65"),
         ("band_requires_improvement", "0.50"),
         ("min_publish_denominator", "10"),
+        // 1 means no rounding (metrics.md: "default 1, i.e. none")
+        ("round_counts_to", "1"),
     ]
 
     /// Parameters the transform stage uses (the OMiC handover rules).

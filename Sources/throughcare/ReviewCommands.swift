@@ -16,15 +16,28 @@ struct ExportCommand: ParsableCommand {
     var out: String = "notebooks-export"
     @Flag(name: .customLong("include-cases"), help: "Also write case_metrics.csv (case-level evidence: not for publication).")
     var includeCases = false
+    @Flag(help: "Also print the national and region pages to PDF (needs chromium: apt-get install chromium).")
+    var pdf = false
     @OptionGroup var database: DatabaseOptions
 
     func run() throws {
-        let connection = try database.connect()
+        let conninfo = try database.conninfo()
+        let connection = try PostgresConnection(conninfo)
         try AggregateRunner(connection: connection, waiting: Console.note).prepareSchema()
         let exporter = ExportRunner(connection: connection)
         let runID = try self.runID ?? exporter.latestRunID()
-        let directory = try exporter.export(runID: runID, to: URL(fileURLWithPath: out), includeCases: includeCases)
+        // the notebook is run against the same database, its kernel given the string by environment
+        let directory = try exporter.export(runID: runID, to: URL(fileURLWithPath: out), includeCases: includeCases,
+                                            notebookConninfo: conninfo, note: Console.note)
         Console.print("exported run \(runID) to \(directory.path)")
+        if pdf {
+            guard let chromium = PDFPrinter.chromium() else {
+                throw ValidationError("--pdf needs Chromium, which is missing: install the Debian package chromium (apt-get install chromium)")
+            }
+            for file in try PDFPrinter.printBoardPages(in: directory, chromium: chromium) {
+                Console.print("printed \(file.path)")
+            }
+        }
     }
 }
 

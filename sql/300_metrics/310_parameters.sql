@@ -27,7 +27,10 @@ as $$
         ('band_outstanding', 'proportion', '0.80', 'rating bands'),
         ('band_good', 'proportion', '0.65', 'rating bands'),
         ('band_requires_improvement', 'proportion', '0.50', 'rating bands'),
-        ('min_publish_denominator', 'count', '10', 'published suppression')
+        ('min_publish_denominator', 'count', '10', 'published suppression'),
+        -- 1 is "no rounding" (every count is a multiple of 1): the spec's default, and a number
+        -- like every other count, so runs record it plainly rather than as NULL or absent
+        ('round_counts_to', 'count', '1', 'published counts (disclosure rounding of numerator and denominator)')
 $$;
 comment on function metrics.parameter_catalogue() is 'The run parameters of metrics.md: name, type (interval, days, count, proportion), default and what uses it. as_of is not here: a run gives it as metrics.runs.as_of_override.';
 
@@ -117,6 +120,12 @@ begin
             result_parameters := result_parameters || jsonb_build_object(parameter.name, value_number);
         end if;
     end loop;
+
+    -- 0 would divide by zero when rounding: the smallest multiple is 1, no rounding
+    if (result_parameters ->> 'round_counts_to')::numeric < 1 then
+        raise exception 'run parameter round_counts_to = % must be a whole number >= 1 (1: no rounding)', result_parameters ->> 'round_counts_to'
+            using errcode = 'invalid_parameter_value';
+    end if;
 
     if not ((result_parameters ->> 'band_outstanding')::numeric >= (result_parameters ->> 'band_good')::numeric
             and (result_parameters ->> 'band_good')::numeric >= (result_parameters ->> 'band_requires_improvement')::numeric) then

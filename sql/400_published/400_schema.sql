@@ -37,9 +37,9 @@ comment on column published.rates_cells.scope_id is 'Establishment code, prison 
 comment on column published.rates_cells.period_start is 'First day of the review period.';
 comment on column published.rates_cells.period_end is 'First day after the review period as analysed.';
 comment on column published.rates_cells.metric is 'Metric name (metrics.metric_definitions).';
-comment on column published.rates_cells.numerator is 'Eligible cases that met the standard; NULL when suppressed.';
-comment on column published.rates_cells.denominator is 'Eligible cases; NULL when suppressed.';
-comment on column published.rates_cells.rate is 'numerator / denominator; NULL when suppressed or the denominator is 0.';
+comment on column published.rates_cells.numerator is 'Eligible cases that met the standard, rounded to the nearest multiple of the run''s round_counts_to (1: exact); NULL when suppressed.';
+comment on column published.rates_cells.denominator is 'Eligible cases, rounded to the nearest multiple of the run''s round_counts_to (1: exact); NULL when suppressed.';
+comment on column published.rates_cells.rate is 'numerator / denominator of the unrounded counts; NULL when suppressed or the denominator is 0.';
 comment on column published.rates_cells.ci_low is 'Lower bound of the 95% Wilson interval; NULL when suppressed.';
 comment on column published.rates_cells.ci_high is 'Upper bound of the 95% Wilson interval; NULL when suppressed.';
 comment on column published.rates_cells.band is 'Rating band; NULL when suppressed.';

@@ -3,7 +3,9 @@
 -- Secondary: within one prison_group or one probation_region, for one period and metric, when
 -- exactly one establishment row is suppressed, the unsuppressed establishment row with the
 -- smallest denominator (then the lowest code) is suppressed too; repeated until no parent has
--- exactly one suppressed child. Each pass settles one parent per period x metric, taking parents
+-- exactly one suppressed child. Shown numerators and denominators are then rounded to the run's
+-- round_counts_to (1: unchanged); rates, intervals and bands stay those of the unrounded counts.
+-- Each pass settles one parent per period x metric, taking parents
 -- in a fixed order (prison groups before probation regions, then by name in C collation), so a
 -- cell hidden for one parent is counted before the next parent is judged: the result is
 -- deterministic and does not hide more than the rule needs. A parent whose only children are all
@@ -11,12 +13,27 @@
 --
 -- The passes run over a temporary work table of the run's establishment cells (dropped at commit);
 -- only the final result reaches published.rates_cells, with the figures of suppressed cells NULL.
+-- Nearest multiple, halves away from zero (numeric round): 12 -> 10, 13 -> 15 with 5.
+create or replace function published.round_to_multiple(p_count bigint, p_multiple bigint)
+returns bigint
+language sql
+immutable
+strict
+parallel safe
+as $$
+    select (round(p_count::numeric / p_multiple) * p_multiple)::bigint
+$$;
+comment on function published.round_to_multiple(bigint, bigint) is 'p_count rounded to the nearest multiple of p_multiple (halves away from zero); the round_counts_to disclosure rounding.';
+
 create or replace function published.refresh_rates_cells(p_run_id bigint)
 returns bigint
 language plpgsql
 as $$
 declare
     min_denominator bigint := metrics.run_parameter(p_run_id, 'min_publish_denominator')::bigint;
+    -- disclosure rounding of the published counts only; suppression, rates, intervals and bands
+    -- are decided on the unrounded counts (metrics.md)
+    count_multiple bigint := metrics.run_parameter(p_run_id, 'round_counts_to')::bigint;
     cells_written bigint;
     hidden_this_pass bigint;
 begin
@@ -106,8 +123,8 @@ begin
     )
     select
         s.run_id, s.scope_type, s.scope_id, s.period_start, s.period_end, s.metric,
-        case when s.suppressed is null then s.numerator end,
-        case when s.suppressed is null then s.denominator end,
+        case when s.suppressed is null then published.round_to_multiple(s.numerator, count_multiple) end,
+        case when s.suppressed is null then published.round_to_multiple(s.denominator, count_multiple) end,
         case when s.suppressed is null then s.rate end,
         case when s.suppressed is null then s.ci_low end,
         case when s.suppressed is null then s.ci_high end,
@@ -119,4 +136,4 @@ begin
     return cells_written;
 end;
 $$;
-comment on function published.refresh_rates_cells(bigint) is 'Writes published.rates_cells for an official run: primary suppression (denominator < min_publish_denominator) and iterated secondary suppression within prison groups and probation regions; suppressed cells keep only their key and reason. Returns the cells written.';
+comment on function published.refresh_rates_cells(bigint) is 'Writes published.rates_cells for an official run: primary suppression (denominator < min_publish_denominator) and iterated secondary suppression within prison groups and probation regions, shown counts rounded to round_counts_to; suppressed cells keep only their key and reason. Returns the cells written.';
