@@ -9,6 +9,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // YAML with line/column marks, so a bad pipeline file is reported at the exact place.
+        .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
     ],
     targets: [
         // System libraries from Debian: libpq-dev, zlib1g-dev, libssl-dev.
@@ -31,11 +33,17 @@ let package = Package(
         .target(name: "Transform", dependencies: ["ThroughcareCore", "PostgresClient", "Warehouse"]),
         .target(name: "Aggregate", dependencies: ["ThroughcareCore", "PostgresClient", "Warehouse"]),
         .target(name: "Export", dependencies: ["ThroughcareCore", "PostgresClient"]),
+        // Reads pipelines/*.yml and runs the stages through their public APIs; owns the quality gate.
+        .target(
+            name: "Pipeline",
+            dependencies: ["ThroughcareCore", "PostgresClient", "Ingest", "Transform", "Aggregate", "Export", "CCrypto",
+                           .product(name: "Yams", package: "Yams")]
+        ),
         .executableTarget(
             name: "throughcare",
             dependencies: [
                 "ThroughcareCore", "PostgresClient", "LocalPostgres", "ExtractGenerator",
-                "Ingest", "Transform", "Aggregate", "Export", "Warehouse",
+                "Ingest", "Transform", "Aggregate", "Export", "Warehouse", "Pipeline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -48,6 +56,7 @@ let package = Package(
         // Fixtures are read from the checkout (see TestSupport.repositoryRoot), not bundled.
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "PostgresClient", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "TransformTests", dependencies: ["Ingest", "Transform", "PostgresClient", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Ingest", "Transform", "Aggregate", "ExtractGenerator", "PostgresClient", "LocalPostgres", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "AggregateTests", dependencies: ["Ingest", "Transform", "Aggregate", "Export", "PostgresClient", "LocalPostgres", "TestSupport"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]
