@@ -50,7 +50,7 @@ public struct PipelineDefinition: Codable, Sendable, Equatable {
         extract = try container.decode(ExtractSpec.self, forKey: .extract)
         database = try container.decodeIfPresent(String.self, forKey: .database)
         range = try container.decode(ReviewRange.self, forKey: .range)
-        period = try container.decodeIfPresent(ReviewPeriod.self, forKey: .period) ?? .month
+        period = try container.decodeChoice(ReviewPeriod.self, forKey: .period) ?? .month
         scopes = try container.decodeIfPresent(ScopeSelection.self, forKey: .scopes) ?? .all
         parameters = try container.decodeIfPresent(ParameterOverrides.self, forKey: .parameters)?.values ?? [:]
         publish = try container.decodeIfPresent(Bool.self, forKey: .publish) ?? false

@@ -40,6 +40,15 @@ struct DatabaseOptions: ParsableArguments {
     func connect() throws -> PostgresConnection {
         try PostgresConnection(try conninfo())
     }
+
+    /// A pipeline's `database:` comes after --database (the command line wins) and before the
+    /// environment and the embedded cluster.
+    func connect(pipelineDatabase: String?) throws -> PostgresConnection {
+        if database == nil || database?.isEmpty == true, let pipelineDatabase, !pipelineDatabase.isEmpty {
+            return try PostgresConnection(pipelineDatabase)
+        }
+        return try connect()
+    }
 }
 
 enum LocalDefaults {

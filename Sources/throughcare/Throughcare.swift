@@ -14,14 +14,14 @@ struct Throughcare: ParsableCommand {
             volumes), export (CSV and an HTML report). Without --database or DATABASE_URL every command uses \
             the embedded local PostgreSQL cluster (see `throughcare db`).
 
-            Exit codes: 0 success; 3 an extract file failed to load; 64 bad command line or input value; \
+            Exit codes: 0 success; 3 an extract file failed to load; 4 the quality gate failed (check, or an official run not published); 64 bad command line or input value; \
             69 database unreachable or session lost; 70 internal error; 75 refused because the data is not \
             ready (nothing changed: the message says what to run first).
             """,
         version: "0.1.0",
         subcommands: [
             DemoCommand.self, GenerateCommand.self, IngestCommand.self, TransformCommand.self,
-            AggregateCommand.self, RunCommand.self, SampleCommand.self, ExportCommand.self,
+            AggregateCommand.self, RunCommand.self, ValidateCommand.self, CheckCommand.self, SampleCommand.self, ExportCommand.self,
             PruneCommand.self, DatabaseCommand.self,
         ]
     )
