@@ -34,6 +34,12 @@ public final class PostgresConnection {
         PQfinish(handle)
     }
 
+    /// Where this connection went, never with its password: for -v and for messages.
+    public var target: String {
+        func text(_ pointer: UnsafeMutablePointer<CChar>?) -> String { pointer.map { String(cString: $0) } ?? "?" }
+        return "host=\(text(PQhost(handle))) port=\(text(PQport(handle))) dbname=\(text(PQdb(handle))) user=\(text(PQuser(handle)))"
+    }
+
     /// Server notices received since the last call (e.g. "table does not exist, skipping").
     public func drainNotices() -> [String] {
         defer { noticeSink.messages.removeAll() }

@@ -6,28 +6,30 @@ import ThroughcareCore
 
 /// Where the database is, and how chatty to be. Shared by every command.
 struct DatabaseOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp(
-        "PostgreSQL URL or conninfo (default: $DATABASE_URL, else the embedded local cluster).",
+    @Option(name: [.customShort("d"), .long], help: ArgumentHelp(
+        "PostgreSQL URL or conninfo (default: $DATABASE_URL, else libpq's PG* variables or PGSERVICE when any is set, else the embedded local cluster).",
         valueName: "url"))
     var database: String?
 
     @Flag(name: .shortAndLong, help: "Print only errors and the final result (no progress).")
     var quiet = false
 
-    /// The connection string to use: explicit, environment, or the embedded cluster (started if needed).
+    @Flag(name: .shortAndLong, help: "Say on stderr which database is used and how it was chosen (never its password).")
+    var verbose = false
+
+    /// The connection string to use: explicit, DATABASE_URL, libpq's environment, or the embedded
+    /// cluster (started if needed).
     func conninfo() throws -> String {
-        if let database, !database.isEmpty {
+        let target = ConnectionTarget.resolve(database: database, environment: ProcessInfo.processInfo.environment)
+        if case let .explicit(database) = target, ConnectionString.containsPassword(database) {
             // A password on the command line is visible to every user in the process list and
             // stays in shell history; libpq can read it from a file instead.
-            if ConnectionString.containsPassword(database) {
-                Console.note("""
-                    warning: --database carries a password, which other users can see in the process list and which stays in shell history.
-                    Put it in a password file instead (~/.pgpass, or PGPASSFILE=/path/to/pgpass; mode 0600), or use a service (--database service=NAME with the password in pg_service.conf or PGSERVICEFILE).
-                    """)
-            }
-            return database
+            Console.note("""
+                warning: --database carries a password, which other users can see in the process list and which stays in shell history.
+                Put it in a password file instead (~/.pgpass, or PGPASSFILE=/path/to/pgpass; mode 0600), or use a service (--database service=NAME with the password in pg_service.conf or PGSERVICEFILE).
+                """)
         }
-        if let url = ProcessInfo.processInfo.environment["DATABASE_URL"], !url.isEmpty { return url }
+        if let conninfo = target.conninfo { return conninfo }
         let cluster = try LocalCluster(name: LocalDefaults.clusterName)
         let wasRunning = try cluster.isRunning()
         let info = try cluster.start()
@@ -38,14 +40,21 @@ struct DatabaseOptions: ParsableArguments {
     }
 
     func connect() throws -> PostgresConnection {
-        try PostgresConnection(try conninfo())
+        let connection = try PostgresConnection(try conninfo())
+        if verbose {
+            let origin = ConnectionTarget.resolve(database: database, environment: ProcessInfo.processInfo.environment).origin
+            Console.note("database: \(connection.target) (from \(origin))")
+        }
+        return connection
     }
 
     /// A pipeline's `database:` comes after --database (the command line wins) and before the
     /// environment and the embedded cluster.
     func connect(pipelineDatabase: String?) throws -> PostgresConnection {
         if database == nil || database?.isEmpty == true, let pipelineDatabase, !pipelineDatabase.isEmpty {
-            return try PostgresConnection(pipelineDatabase)
+            let connection = try PostgresConnection(pipelineDatabase)
+            if verbose { Console.note("database: \(connection.target) (from the pipeline's database:)") }
+            return connection
         }
         return try connect()
     }
