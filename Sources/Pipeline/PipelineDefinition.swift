@@ -304,6 +304,8 @@ public enum ExportOutput: String, Codable, Sendable, CaseIterable {
     case report
     /// case_metrics.csv too (case-level evidence: not for publication).
     case cases
+    /// One page per sampled case, an index grid and its CSV (CaseFileWriter).
+    case casefiles
 }
 
 public struct ExportSpec: Codable, Sendable, Equatable {

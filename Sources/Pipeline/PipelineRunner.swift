@@ -60,6 +60,8 @@ public struct PipelineResult: Sendable, Codable {
     public var sampleRunID: Int64?
     public var sampledCases: Int?
     public var exportDirectory: String?
+    /// The case files' index page, when the pipeline exports them.
+    public var caseFiles: String?
 }
 
 public enum PipelineRunError: Error, CustomStringConvertible, Sendable {
@@ -189,6 +191,12 @@ public struct PipelineRunner {
                 let folder = try ExportRunner(connection: connection).export(runID: runID, to: root, includeCases: exports.outputs.contains(.cases))
                 written.append(folder.path)
                 result.exportDirectory = folder.path
+            }
+            if exports.outputs.contains(.casefiles), let sampleRun = result.sampleRunID {
+                let folder = root.appendingPathComponent("run-\(runID)-casefiles")
+                let summary = try CaseFileWriter(connection: connection).write(runID: sampleRun, caseID: nil, to: folder)
+                written.append("\(summary.pages) case file(s) in \(folder.path)")
+                result.caseFiles = summary.index.path
             }
             observer.stageFinished(.export, written.joined(separator: "; "), seconds: Date().timeIntervalSince(started))
         }
