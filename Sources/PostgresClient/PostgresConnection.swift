@@ -151,7 +151,7 @@ public final class PostgresConnection {
         }
         let primary = field(Int32(UInt8(ascii: "M")))
             ?? String(cString: PQresultErrorMessage(result)).trimmingTrailingNewlines()
-        return PostgresError(
+        var error = PostgresError(
             kind: .server,
             sqlState: field(Int32(UInt8(ascii: "C"))),
             message: primary,
@@ -160,6 +160,8 @@ public final class PostgresConnection {
             context: field(Int32(UInt8(ascii: "W"))),
             query: query
         )
+        error.position = field(Int32(UInt8(ascii: "P"))).flatMap { Int($0) }
+        return error
     }
 
     var lastErrorMessage: String {

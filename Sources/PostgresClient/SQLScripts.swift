@@ -16,7 +16,9 @@ extension PostgresConnection {
             do {
                 try execute(script: script)
             } catch var error as PostgresError {
-                error.message = "\(file.lastPathComponent): \(error.message)"
+                error.location = SQLSourceMap.location(of: error, script: script, file: file)
+                    ?? SQLSourceMap.functionLocation(of: error, in: files)
+                if error.location == nil { error.message = "\(SQLSourceMap.displayPath(file)): \(error.message)" }
                 throw error
             }
         }

@@ -2,6 +2,8 @@
 // owns option parsing, progress display and exit codes, and holds no analytics of its own.
 
 import ArgumentParser
+import PostgresClient
+import ThroughcareCore
 
 @main
 struct Throughcare: ParsableCommand {
@@ -33,7 +35,14 @@ struct Throughcare: ParsableCommand {
             try command.run()
         } catch {
             guard let status = ExitStatus.forError(error) else { exit(withError: error) }
-            Console.note("error: \(error)")
+            var reported = error
+            // An error raised inside one of the project's functions names its file and line.
+            if var postgres = error as? PostgresError, postgres.location == nil,
+               let files = try? ProjectResources.sqlFiles(in: SQLLayout.allFolders) {
+                postgres.location = SQLSourceMap.functionLocation(of: postgres, in: files)
+                reported = postgres
+            }
+            Console.note("error: \(reported)")
             exit(withError: status)
         }
     }
