@@ -140,3 +140,42 @@ public struct AggregateRunner {
         return runID
     }
 }
+
+/// What a finished run holds, for scripts (`--format json`) and summaries.
+public struct RunSummary: Codable, Sendable {
+    public var runID: Int64
+    public var status: String
+    public var official: Bool
+    public var asOf: String?
+    public var periods: Int
+    public var caseMetrics: Int
+    public var rates: Int
+    public var volumes: Int
+    public var forceReason: String?
+    public var pipelinePath: String?
+
+    enum CodingKeys: String, CodingKey {
+        case runID = "run_id", status, official, asOf = "as_of", periods, caseMetrics = "case_metrics", rates, volumes
+        case forceReason = "force_reason", pipelinePath = "pipeline_path"
+    }
+}
+
+extension AggregateRunner {
+    public func summary(runID: Int64) throws -> RunSummary {
+        let row = try connection.query("""
+            select r.status, r.official, r.as_of::text,
+                   (select count(*) from metrics.run_periods as p where p.run_id = r.run_id),
+                   (select count(*) from metrics.case_metrics as c where c.run_id = r.run_id),
+                   (select count(*) from metrics.rates as t where t.run_id = r.run_id),
+                   (select count(*) from metrics.volumes as v where v.run_id = r.run_id),
+                   r.force_reason, r.pipeline_path
+            from metrics.runs as r
+            where r.run_id = \(runID)
+            """).rows.first
+        guard let row else { throw ThroughcareError.invalidInput("run \(runID) does not exist (see metrics.runs)") }
+        return RunSummary(runID: runID, status: row[0] ?? "", official: row[1] == "t", asOf: row[2],
+                          periods: Int(row[3] ?? "0") ?? 0, caseMetrics: Int(row[4] ?? "0") ?? 0,
+                          rates: Int(row[5] ?? "0") ?? 0, volumes: Int(row[6] ?? "0") ?? 0,
+                          forceReason: row[7], pipelinePath: row[8])
+    }
+}

@@ -22,6 +22,8 @@ public protocol PipelineObserver: AnyObject {
     func stageFinished(_ stage: PipelineStage, _ summary: String, seconds: Double)
     /// Waiting for a lock, a warning, a gate override: things a person should see.
     func note(_ message: String)
+    /// A step inside a stage finished (a transform model file), with its time.
+    func step(_ stage: PipelineStage, _ text: String, seconds: Double)
     /// Per-file progress during ingest, when the observer draws it.
     var ingestProgress: IngestProgress? { get }
     /// The gate's findings, to print as a table.
@@ -45,6 +47,13 @@ public struct PipelineRunOptions: Sendable {
 
 /// What a run produced, for the summary and for `--format json`.
 public struct PipelineResult: Sendable, Codable {
+    enum CodingKeys: String, CodingKey {
+        case pipeline, runID = "run_id", asOf = "as_of", ingestBatch = "ingest_batch", filesLoaded = "files_loaded"
+        case filesSkipped = "files_skipped", rowsLoaded = "rows_loaded", rowsRejected = "rows_rejected", buildID = "build_id"
+        case qualityGatePassed = "quality_gate_passed", forceReason = "force_reason", official, sampleRunID = "sample_run_id"
+        case sampledCases = "sampled_cases", exportDirectory = "export_directory", caseFiles = "case_files"
+    }
+
     public var pipeline: String
     public var runID: Int64?
     public var asOf: String?
@@ -113,7 +122,9 @@ public struct PipelineRunner {
         // transform
         started = Date()
         observer.stageStarted(.transform, "core model and quality views")
-        result.buildID = try TransformRunner(connection: connection, waiting: observer.note).run(parameters: parameters)
+        var transform = TransformRunner(connection: connection, waiting: observer.note)
+        transform.step = { [observer] file, seconds in observer.step(.transform, file, seconds: seconds) }
+        result.buildID = try transform.run(parameters: parameters)
         observer.stageFinished(.transform, "build \(result.buildID!)", seconds: Date().timeIntervalSince(started))
 
         // check

@@ -25,8 +25,9 @@ public final class PostgresConnection {
         self.noticeSink = NoticeSink()
         PQsetNoticeProcessor(handle, { context, message in
             guard let context, let message else { return }
-            Unmanaged<NoticeSink>.fromOpaque(context).takeUnretainedValue()
-                .messages.append(String(cString: message).trimmingTrailingNewlines())
+            let sink = Unmanaged<NoticeSink>.fromOpaque(context).takeUnretainedValue()
+            let text = String(cString: message).trimmingTrailingNewlines()
+            if let handler = sink.handler { handler(text) } else { sink.messages.append(text) }
         }, Unmanaged.passUnretained(noticeSink).toOpaque())
     }
 
@@ -38,6 +39,13 @@ public final class PostgresConnection {
     public var target: String {
         func text(_ pointer: UnsafeMutablePointer<CChar>?) -> String { pointer.map { String(cString: $0) } ?? "?" }
         return "host=\(text(PQhost(handle))) port=\(text(PQport(handle))) dbname=\(text(PQdb(handle))) user=\(text(PQuser(handle)))"
+    }
+
+    /// Receives each server notice or warning ("WARNING:  …", "NOTICE:  …") as it arrives,
+    /// instead of collecting it for `drainNotices`.
+    public var noticeHandler: ((String) -> Void)? {
+        get { noticeSink.handler }
+        set { noticeSink.handler = newValue }
     }
 
     /// Server notices received since the last call (e.g. "table does not exist, skipping").
@@ -169,9 +177,12 @@ public final class PostgresConnection {
     }
 }
 
-/// Collects server notices for one connection; touched only by the owning task.
+/// Collects server notices for one connection; touched only by the owning task. With a handler,
+/// each notice is handed over the moment libpq receives it (during the statement), so long steps
+/// can report progress live.
 final class NoticeSink {
     var messages: [String] = []
+    var handler: ((String) -> Void)?
 }
 
 /// Calls `body` with a C array of NUL-terminated strings (NULL for nil) valid during the call.

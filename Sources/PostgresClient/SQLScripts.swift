@@ -10,9 +10,10 @@ extension PostgresConnection {
     }
 
     /// Runs the files in the caller's transaction, in order; an error names the file it came from.
-    public func executeScripts(_ files: [URL]) throws {
+    public func executeScripts(_ files: [URL], step: ((URL, Double) -> Void)? = nil) throws {
         for file in files {
             let script = try String(contentsOf: file, encoding: .utf8)
+            let started = DispatchTime.now().uptimeNanoseconds
             do {
                 try execute(script: script)
             } catch var error as PostgresError {
@@ -21,6 +22,7 @@ extension PostgresConnection {
                 if error.location == nil { error.message = "\(SQLSourceMap.displayPath(file)): \(error.message)" }
                 throw error
             }
+            step?(file, Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)
         }
         _ = drainNotices()
     }

@@ -3,6 +3,7 @@ import Foundation
 import LocalPostgres
 import PostgresClient
 import ThroughcareCore
+import Transform
 
 /// Where the database is, and how chatty to be. Shared by every command.
 struct DatabaseOptions: ParsableArguments {
@@ -41,6 +42,7 @@ struct DatabaseOptions: ParsableArguments {
 
     func connect() throws -> PostgresConnection {
         let connection = try PostgresConnection(try conninfo())
+        relayNotices(connection)
         if verbose {
             let origin = ConnectionTarget.resolve(database: database, environment: ProcessInfo.processInfo.environment).origin
             Console.note("database: \(connection.target) (from \(origin))")
@@ -53,10 +55,37 @@ struct DatabaseOptions: ParsableArguments {
     func connect(pipelineDatabase: String?) throws -> PostgresConnection {
         if database == nil || database?.isEmpty == true, let pipelineDatabase, !pipelineDatabase.isEmpty {
             let connection = try PostgresConnection(pipelineDatabase)
+            relayNotices(connection)
             if verbose { Console.note("database: \(connection.target) (from the pipeline's database:)") }
             return connection
         }
         return try connect()
+    }
+}
+
+extension DatabaseOptions {
+    /// Server messages go to stderr as they arrive: warnings always (they used to be dropped),
+    /// the stages' own step reports ("aggregate: rates, … in 2.1 s") unless -q, and every other
+    /// notice (DDL's "already exists, skipping") only at -v.
+    func relayNotices(_ connection: PostgresConnection) {
+        let quiet = self.quiet, verbose = self.verbose
+        connection.noticeHandler = { message in
+            let text = message.replacingOccurrences(of: #"^[A-Z]+:\s+"#, with: "", options: .regularExpression)
+            if message.hasPrefix("WARNING") {
+                Console.note("server warning: \(text)")
+            } else if verbose || (!quiet && (text.hasPrefix("aggregate: ") || text.hasPrefix("transform: "))) {
+                Console.note("  \(text)")
+            }
+        }
+    }
+
+    /// Transform reports each model file with its time, live, unless -q.
+    func transformRunner(_ connection: PostgresConnection) -> TransformRunner {
+        var runner = TransformRunner(connection: connection, waiting: Console.note)
+        if !quiet {
+            runner.step = { file, seconds in Console.note(String(format: "  transform: %@ in %.1f s", file, seconds)) }
+        }
+        return runner
     }
 }
 

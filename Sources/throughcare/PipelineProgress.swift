@@ -6,14 +6,16 @@ import Pipeline
 /// time, so stdout keeps only results (the summary table, the run id).
 final class PipelineProgress: PipelineObserver {
     let quiet: Bool
-    let files: TerminalProgress
+    /// Per-file ingest lines; TerminalProgress writes them to stdout (the ingest command's
+    /// result), so they are left out when stdout must hold only a JSON document.
+    let files: TerminalProgress?
 
-    init(quiet: Bool) {
+    init(quiet: Bool, stdoutIsForResults: Bool = false) {
         self.quiet = quiet
-        files = TerminalProgress(quiet: quiet)
+        files = quiet || stdoutIsForResults ? nil : TerminalProgress(quiet: quiet)
     }
 
-    var ingestProgress: IngestProgress? { quiet ? nil : files }
+    var ingestProgress: IngestProgress? { files }
 
     func stageStarted(_ stage: PipelineStage, _ detail: String) {
         if !quiet { Console.note("▶ \(stage.rawValue): \(detail)") }
@@ -21,6 +23,10 @@ final class PipelineProgress: PipelineObserver {
 
     func stageFinished(_ stage: PipelineStage, _ summary: String, seconds: Double) {
         if !quiet { Console.note(String(format: "✓ %@ %.1f s: %@", stage.rawValue, seconds, summary)) }
+    }
+
+    func step(_ stage: PipelineStage, _ text: String, seconds: Double) {
+        if !quiet { Console.note(String(format: "  %@: %@ in %.1f s", stage.rawValue, text, seconds)) }
     }
 
     func note(_ message: String) {

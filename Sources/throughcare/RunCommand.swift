@@ -38,6 +38,8 @@ struct RunCommand: ParsableCommand {
     var out: String?
     @Flag(name: .customLong("dry-run"), help: "Print what the pipeline would do, and do nothing.")
     var dryRun = false
+    @Option(help: "text, or json: one JSON document on stdout (run id, as-of date, counts, paths).")
+    var format: OutputFormat = .text
     @OptionGroup var parameters: ParameterOptions
     @OptionGroup var database: DatabaseOptions
 
@@ -69,8 +71,9 @@ struct RunCommand: ParsableCommand {
             return
         }
         let connection = try database.connect(pipelineDatabase: pipeline.definition.database)
-        let observer = PipelineProgress(quiet: database.quiet)
+        let observer = PipelineProgress(quiet: database.quiet, stdoutIsForResults: format == .json)
         let result = try PipelineRunner(connection: connection, observer: observer).run(pipeline, options: options)
+        if format == .json { return try OutputFormat.printJSON(result) }
         if let runID = result.runID, !database.quiet { try SummaryTable.print(connection: connection, runID: runID) }
         Console.print("run \(result.runID.map(String.init) ?? "?")" + (result.exportDirectory.map { ": \($0)" } ?? ""))
     }
@@ -86,9 +89,10 @@ struct RunCommand: ParsableCommand {
             Console.note("stopped: an extract file failed or was skipped, so nothing was transformed, aggregated or published")
             throw ExitStatus.fileFailed
         }
-        try TransformRunner(connection: connection, waiting: Console.note).run(parameters: runParameters)
-        let runID = try AggregateRunner(connection: connection, waiting: Console.note).run(AggregateRequest(
-            from: from!, to: to!, period: period, official: publish, parameters: runParameters))
+        try database.transformRunner(connection).run(parameters: runParameters)
+        let aggregate = AggregateRunner(connection: connection, waiting: Console.note)
+        let runID = try aggregate.run(AggregateRequest(from: from!, to: to!, period: period, official: publish, parameters: runParameters))
+        if format == .json { return try OutputFormat.printJSON(try aggregate.summary(runID: runID)) }
         if !database.quiet { try SummaryTable.print(connection: connection, runID: runID) }
     }
 }

@@ -102,7 +102,7 @@ struct TransformCommand: ParsableCommand {
     func run() throws {
         let connection = try database.connect()
         let started = Date()
-        try TransformRunner(connection: connection, waiting: Console.note).run(parameters: try parameters.runParameters())
+        try database.transformRunner(connection).run(parameters: try parameters.runParameters())
         if !database.quiet { Console.print(String(format: "transform done in %.1f s", Date().timeIntervalSince(started))) }
     }
 }
@@ -130,13 +130,17 @@ struct AggregateCommand: ParsableCommand {
     @OptionGroup var range: RangeOptions
     @Flag(help: "Mark the run official: published.* read the newest official run.")
     var publish = false
+    @Option(help: "text, or json: one JSON document on stdout (run id, as-of date, counts).")
+    var format: OutputFormat = .text
     @OptionGroup var parameters: ParameterOptions
     @OptionGroup var database: DatabaseOptions
 
     func run() throws {
         let connection = try database.connect()
-        let runID = try AggregateRunner(connection: connection, waiting: Console.note).run(AggregateRequest(
+        let aggregate = AggregateRunner(connection: connection, waiting: Console.note)
+        let runID = try aggregate.run(AggregateRequest(
             from: range.from, to: range.to, period: range.period, official: publish, parameters: try parameters.runParameters()))
+        if format == .json { return try OutputFormat.printJSON(try aggregate.summary(runID: runID)) }
         if !database.quiet {
             try SummaryTable.print(connection: connection, runID: runID)
         } else {

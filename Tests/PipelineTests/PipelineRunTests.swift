@@ -16,7 +16,9 @@ final class RecordingObserver: PipelineObserver {
     var ingestProgress: IngestProgress? { nil }
     func stageStarted(_ stage: PipelineStage, _ detail: String) { started.append(stage) }
     func stageFinished(_ stage: PipelineStage, _ summary: String, seconds: Double) { finished.append(stage) }
+    var steps: [String] = []
     func note(_ message: String) { notes.append(message) }
+    func step(_ stage: PipelineStage, _ text: String, seconds: Double) { steps.append("\(stage.rawValue) \(text)") }
     func qualityGate(_ report: QualityGateReport) {}
 }
 
@@ -71,6 +73,7 @@ final class PipelineRunTests: XCTestCase {
             let runID = try XCTUnwrap(result.runID, name)
             XCTAssertEqual(observer.finished.filter { $0 != .sample && $0 != .export }, [.ingest, .transform, .check, .aggregate], name)
             XCTAssertEqual(observer.started, observer.finished, "\(name): every stage that started finished")
+            XCTAssertTrue(observer.steps.contains("transform sql/100_core/150_contacts.sql"), "\(name): transform reports each model file: \(observer.steps)")
             XCTAssertEqual(try value("select status from metrics.runs where run_id = \(runID)"), "succeeded", name)
             // The run records the file it came from: path, hash and text.
             XCTAssertEqual(try value("select pipeline_sha256 from metrics.runs where run_id = \(runID)"), pipeline.sha256, name)

@@ -148,6 +148,9 @@ declare
     rate_rows bigint;
     volume_rows bigint;
     published_rows bigint;
+    -- Each step says when it is done (a NOTICE the tool relays live): a national run takes
+    -- minutes, and silence looks like a hang.
+    step_started timestamptz;
 begin
     select * into run from metrics.runs as r where r.run_id = p_run_id for update;
     if not found then
@@ -186,10 +189,16 @@ begin
                   hint = 'Choose a range that starts on or before the as-of date (the latest contact date unless as_of is given).';
     end if;
 
+    step_started := clock_timestamp();
     case_metric_rows := metrics.fill_case_metrics(p_run_id);
     case_metric_rows := case_metric_rows - metrics.limit_case_metrics_to_scopes(p_run_id, run.scopes);
+    raise notice 'aggregate: case metrics, % rows in % s', case_metric_rows, round(extract(epoch from clock_timestamp() - step_started)::numeric, 1);
+    step_started := clock_timestamp();
     rate_rows := metrics.fill_rates(p_run_id);
+    raise notice 'aggregate: rates, % rows in % s', rate_rows, round(extract(epoch from clock_timestamp() - step_started)::numeric, 1);
+    step_started := clock_timestamp();
     volume_rows := metrics.fill_volumes(p_run_id);
+    raise notice 'aggregate: volumes, % rows in % s', volume_rows, round(extract(epoch from clock_timestamp() - step_started)::numeric, 1);
     if run.scopes is not null then
         delete from metrics.rates as r
         where r.run_id = p_run_id and not metrics.scope_in_review(run.scopes, r.scope_type, r.scope_id);
@@ -205,7 +214,9 @@ begin
      where r.run_id = p_run_id;
 
     if run.official then
+        step_started := clock_timestamp();
         published_rows := published.refresh_rates_cells(p_run_id);
+        raise notice 'aggregate: published cells, % rows in % s', published_rows, round(extract(epoch from clock_timestamp() - step_started)::numeric, 1);
     end if;
 
     return jsonb_build_object(
