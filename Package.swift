@@ -11,6 +11,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         // YAML with line/column marks, so a bad pipeline file is reported at the exact place.
         .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
+        // Levelled diagnostics on stderr (-v / --log-level) in the CLI.
+        .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
     ],
     targets: [
         // System libraries from Debian: libpq-dev, zlib1g-dev, libssl-dev.
@@ -45,6 +47,7 @@ let package = Package(
                 "ThroughcareCore", "PostgresClient", "LocalPostgres", "ExtractGenerator",
                 "Ingest", "Transform", "Aggregate", "Export", "Warehouse", "Pipeline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LocalPostgres
+import Logging
 import PostgresClient
 import ThroughcareCore
 import Transform
@@ -15,8 +16,18 @@ struct DatabaseOptions: ParsableArguments {
     @Flag(name: .shortAndLong, help: "Print only errors and the final result (no progress).")
     var quiet = false
 
-    @Flag(name: .shortAndLong, help: "Say on stderr which database is used and how it was chosen (never its password).")
+    @Flag(name: .shortAndLong, help: "Say on stderr which database is used and how it was chosen (never its password), and relay every server notice (--log-level debug).")
     var verbose = false
+
+    @Option(name: .customLong("log-level"), help: "Diagnostics on stderr: trace, debug, info, notice (default), warning, error, critical.")
+    var logLevel: Logger.Level?
+
+    /// The diagnostics logger: -v means debug unless --log-level says otherwise.
+    var logger: Logger {
+        var logger = Logger(label: "throughcare")
+        logger.logLevel = logLevel ?? (verbose ? .debug : .notice)
+        return logger
+    }
 
     /// The connection string to use: explicit, DATABASE_URL, libpq's environment, or the embedded
     /// cluster (started if needed).
@@ -43,9 +54,9 @@ struct DatabaseOptions: ParsableArguments {
     func connect() throws -> PostgresConnection {
         let connection = try PostgresConnection(try conninfo())
         relayNotices(connection)
-        if verbose {
+        if logger.logLevel <= .info {
             let origin = ConnectionTarget.resolve(database: database, environment: ProcessInfo.processInfo.environment).origin
-            Console.note("database: \(connection.target) (from \(origin))")
+            logger.info("database: \(connection.target) (from \(origin))")
         }
         return connection
     }
@@ -56,7 +67,7 @@ struct DatabaseOptions: ParsableArguments {
         if database == nil || database?.isEmpty == true, let pipelineDatabase, !pipelineDatabase.isEmpty {
             let connection = try PostgresConnection(pipelineDatabase)
             relayNotices(connection)
-            if verbose { Console.note("database: \(connection.target) (from the pipeline's database:)") }
+            logger.info("database: \(connection.target) (from the pipeline's database:)")
             return connection
         }
         return try connect()
@@ -68,13 +79,15 @@ extension DatabaseOptions {
     /// the stages' own step reports ("aggregate: rates, … in 2.1 s") unless -q, and every other
     /// notice (DDL's "already exists, skipping") only at -v.
     func relayNotices(_ connection: PostgresConnection) {
-        let quiet = self.quiet, verbose = self.verbose
+        let quiet = self.quiet, logger = self.logger
         connection.noticeHandler = { message in
             let text = message.replacingOccurrences(of: #"^[A-Z]+:\s+"#, with: "", options: .regularExpression)
             if message.hasPrefix("WARNING") {
-                Console.note("server warning: \(text)")
-            } else if verbose || (!quiet && (text.hasPrefix("aggregate: ") || text.hasPrefix("transform: "))) {
+                logger.warning("server warning: \(text)")
+            } else if !quiet && (text.hasPrefix("aggregate: ") || text.hasPrefix("transform: ")) {
                 Console.note("  \(text)")
+            } else {
+                logger.debug("server: \(text)")
             }
         }
     }
@@ -127,6 +140,8 @@ func parseParameters(_ pairs: [String], asOf: String?) throws -> RunParameters {
         throw ValidationError("\(error)")
     }
 }
+
+extension Logger.Level: @retroactive ExpressibleByArgument {}
 
 extension CivilDate: ExpressibleByArgument {
     public init?(argument: String) { self.init(argument) }

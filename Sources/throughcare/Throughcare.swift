@@ -2,6 +2,7 @@
 // owns option parsing, progress display and exit codes, and holds no analytics of its own.
 
 import ArgumentParser
+import Logging
 import PostgresClient
 import ThroughcareCore
 
@@ -30,6 +31,9 @@ struct Throughcare: ParsableCommand {
 
     /// ArgumentParser's own main, with the project's errors mapped to their documented statuses.
     static func main() {
+        // Diagnostics go to stderr so stdout keeps only results; levels are set per command
+        // (-v, --log-level) on the logger DatabaseOptions hands out.
+        LoggingSystem.bootstrap(StreamLogHandler.standardError)
         do {
             var command = try parseAsRoot()
             try command.run()
