@@ -47,7 +47,7 @@ public enum PipelineLoader {
     /// Reads and checks a pipeline file; throws PipelineFileError (bad content) or ThroughcareError.file (unreadable).
     public static func load(path: String) throws -> LoadedPipeline {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw ThroughcareError.file("cannot read pipeline file \(path) (does it exist? pipelines live in pipelines/*.yml)")
+            throw ThroughcareError.invalidInput("cannot read pipeline file \(path) (does it exist? pipelines live in pipelines/*.yml)")
         }
         guard let text = String(data: data, encoding: .utf8) else {
             throw PipelineFileError(path: path, line: 1, column: 1, message: "the file is not UTF-8 text")
