@@ -122,6 +122,10 @@ final class PipelineRunTests: XCTestCase {
         XCTAssertEqual(try value("select force_reason from metrics.runs where run_id = \(runID)"), "supplier confirmed the gaps; board needs the figures")
         XCTAssertEqual(try value("select quality_gate ->> 'passed' from metrics.runs where run_id = \(runID)"), "false")
         XCTAssertEqual(try value("select official::text from metrics.runs where run_id = \(runID)"), "true")
+        // Shown wherever the run's figures are read.
+        XCTAssertEqual(try value("select distinct force_reason from published.rates"), "supplier confirmed the gaps; board needs the figures")
+        XCTAssertEqual(try value("select distinct force_reason from published.volumes"), "supplier confirmed the gaps; board needs the figures")
+        XCTAssertEqual(try value("select distinct force_reason from metrics.latest_rates where run_id = \(runID)"), "supplier confirmed the gaps; board needs the figures")
 
         // An exploratory run continues past a failed gate, and needs no reason.
         pipeline.definition.publish = false
