@@ -13,6 +13,10 @@ let package = Package(
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
         // Report pages: values are HTML-escaped by the template engine, never by hand.
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        // YAML with line/column marks, so a bad pipeline file is reported at the exact place.
+        .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
+        // Levelled diagnostics on stderr (-v / --log-level) in the CLI.
+        .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
     ],
     targets: [
         // System libraries from Debian: libpq-dev, zlib1g-dev, libssl-dev.
@@ -35,12 +39,19 @@ let package = Package(
         .target(name: "Transform", dependencies: ["ThroughcareCore", "PostgresClient", "Warehouse"]),
         .target(name: "Aggregate", dependencies: ["ThroughcareCore", "PostgresClient", "Warehouse"]),
         .target(name: "Export", dependencies: ["ThroughcareCore", "PostgresClient", "LocalPostgres", .product(name: "Mustache", package: "swift-mustache")]),
+        // Reads pipelines/*.yml and runs the stages through their public APIs; owns the quality gate.
+        .target(
+            name: "Pipeline",
+            dependencies: ["ThroughcareCore", "PostgresClient", "Ingest", "Transform", "Aggregate", "Export", "CCrypto",
+                           .product(name: "Yams", package: "Yams")]
+        ),
         .executableTarget(
             name: "throughcare",
             dependencies: [
                 "ThroughcareCore", "PostgresClient", "LocalPostgres", "ExtractGenerator",
-                "Ingest", "Transform", "Aggregate", "Export", "Warehouse",
+                "Ingest", "Transform", "Aggregate", "Export", "Warehouse", "Pipeline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
 
@@ -56,6 +67,7 @@ let package = Package(
         ], exclude: ["Fixtures"]),
         .testTarget(name: "TransformTests", dependencies: ["Ingest", "Transform", "PostgresClient", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "ExportTests", dependencies: ["Export", .product(name: "Mustache", package: "swift-mustache")]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Ingest", "Transform", "Aggregate", "ExtractGenerator", "PostgresClient", "LocalPostgres", "TestSupport"]),
         .testTarget(name: "AggregateTests", dependencies: ["Ingest", "Transform", "Aggregate", "Export", "PostgresClient", "LocalPostgres", "TestSupport"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]

@@ -4,6 +4,12 @@ import Foundation
 /// run-loop source, which never fires inside some hosts (XCTest on Linux), and `pg_ctl start`
 /// leaves a daemon holding the inherited output: a file, never a pipe, avoids both.
 public enum ChildProcess {
+    /// Open descriptors above stderr (glibc's addclosefrom_np is not visible to Swift).
+    static func inheritableDescriptors() -> [Int32] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+        return names.compactMap { Int32($0) }.filter { $0 > 2 && fcntl($0, F_GETFD) != -1 }
+    }
+
     /// Runs a program to completion; returns its exit status (128 + signal when killed).
     public static func run(_ argv: [String], environment: [String: String], outputPath: String) throws -> Int32 {
         try wait(for: try spawn(argv, environment: environment, outputPath: outputPath), command: argv)
@@ -18,6 +24,10 @@ public enum ChildProcess {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        // Nothing else of ours is inherited: `pg_ctl start` leaves a server running for days, and
+        // it would keep every descriptor open — a caller's `flock` on a shared build lock stayed
+        // held until `throughcare db stop` (seen with `flock … make demo`).
+        for descriptor in inheritableDescriptors() { posix_spawn_file_actions_addclose(&actions, descriptor) }
 
         // Start in "/": our working directory may be one `postgres` cannot enter (/root is 0700).
         let command = ["/bin/sh", "-c", "cd / && exec \"$0\" \"$@\""] + argv

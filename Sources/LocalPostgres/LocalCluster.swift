@@ -169,7 +169,11 @@ public final class LocalCluster: Sendable {
         var info = try self.info()
         guard info.adminUser != nil else { throw LocalPostgresError.legacyCluster(name) }
         if try isRunning() { return info }
-        info.port = try Self.freeLoopbackPort()
+        // Keep the port of the last start when it is still free, so psql, notebooks, dbt profiles
+        // and `throughcare db env` exports written yesterday still connect today.
+        if info.port == 0 || !Self.loopbackPortIsFree(info.port) {
+            info.port = try Self.freeLoopbackPort()
+        }
         try save(info)
         try writePassFiles(info)
         let options = "-c listen_addresses=127.0.0.1 -p \(info.port) -k \(socketDirectory.path)"
@@ -322,13 +326,23 @@ public final class LocalCluster: Sendable {
         return (status, output)
     }
 
+    /// True when nothing listens on 127.0.0.1:port (binding it succeeds).
+    static func loopbackPortIsFree(_ port: Int) -> Bool {
+        (try? bindLoopback(port: port)) != nil
+    }
+
     static func freeLoopbackPort() throws -> Int {
+        try bindLoopback(port: 0)
+    }
+
+    /// Binds 127.0.0.1:port (0: any) and returns the port bound; the socket is closed at once.
+    static func bindLoopback(port: Int) throws -> Int {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard descriptor >= 0 else { throw LocalPostgresError.noFreePort }
         defer { close(descriptor) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = 0
+        address.sin_port = UInt16(port).bigEndian
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         let bound = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }

@@ -5,6 +5,9 @@ import CLibPQ
 public final class PostgresConnection {
     let handle: OpaquePointer
     private let noticeSink: NoticeSink
+    /// The string the connection was opened with, to hand to a child that must reach the same
+    /// database (the export's notebook kernel, by environment). It may hold a password: never print it.
+    public let conninfo: String
 
     /// Opens a connection from a URL (`postgresql://user@host:port/db`) or a conninfo string.
     /// Server NOTICEs are collected in `notices` rather than printed to stderr.
@@ -12,6 +15,7 @@ public final class PostgresConnection {
     /// (whose message is redacted) before libpq sees it, and libpq's connection failures are
     /// redacted the same way.
     public init(_ conninfo: String) throws {
+        self.conninfo = conninfo
         _ = try ConnectionString.parse(conninfo)
         guard let handle = PQconnectdb(conninfo) else {
             throw PostgresError(kind: .unreachable, message: "libpq could not allocate a connection")
@@ -25,13 +29,27 @@ public final class PostgresConnection {
         self.noticeSink = NoticeSink()
         PQsetNoticeProcessor(handle, { context, message in
             guard let context, let message else { return }
-            Unmanaged<NoticeSink>.fromOpaque(context).takeUnretainedValue()
-                .messages.append(String(cString: message).trimmingTrailingNewlines())
+            let sink = Unmanaged<NoticeSink>.fromOpaque(context).takeUnretainedValue()
+            let text = String(cString: message).trimmingTrailingNewlines()
+            if let handler = sink.handler { handler(text) } else { sink.messages.append(text) }
         }, Unmanaged.passUnretained(noticeSink).toOpaque())
     }
 
     deinit {
         PQfinish(handle)
+    }
+
+    /// Where this connection went, never with its password: for -v and for messages.
+    public var target: String {
+        func text(_ pointer: UnsafeMutablePointer<CChar>?) -> String { pointer.map { String(cString: $0) } ?? "?" }
+        return "host=\(text(PQhost(handle))) port=\(text(PQport(handle))) dbname=\(text(PQdb(handle))) user=\(text(PQuser(handle)))"
+    }
+
+    /// Receives each server notice or warning ("WARNING:  …", "NOTICE:  …") as it arrives,
+    /// instead of collecting it for `drainNotices`.
+    public var noticeHandler: ((String) -> Void)? {
+        get { noticeSink.handler }
+        set { noticeSink.handler = newValue }
     }
 
     /// Server notices received since the last call (e.g. "table does not exist, skipping").
@@ -145,7 +163,7 @@ public final class PostgresConnection {
         }
         let primary = field(Int32(UInt8(ascii: "M")))
             ?? String(cString: PQresultErrorMessage(result)).trimmingTrailingNewlines()
-        return PostgresError(
+        var error = PostgresError(
             kind: .server,
             sqlState: field(Int32(UInt8(ascii: "C"))),
             message: primary,
@@ -154,6 +172,8 @@ public final class PostgresConnection {
             context: field(Int32(UInt8(ascii: "W"))),
             query: query
         )
+        error.position = field(Int32(UInt8(ascii: "P"))).flatMap { Int($0) }
+        return error
     }
 
     var lastErrorMessage: String {
@@ -161,9 +181,12 @@ public final class PostgresConnection {
     }
 }
 
-/// Collects server notices for one connection; touched only by the owning task.
+/// Collects server notices for one connection; touched only by the owning task. With a handler,
+/// each notice is handed over the moment libpq receives it (during the statement), so long steps
+/// can report progress live.
 final class NoticeSink {
     var messages: [String] = []
+    var handler: ((String) -> Void)?
 }
 
 /// Calls `body` with a C array of NUL-terminated strings (NULL for nil) valid during the call.

@@ -17,6 +17,11 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
     public var context: String?
     /// The statement that failed, for context in logs.
     public var query: String?
+    /// 1-based character offset of the error in the statement text (POSITION), when the server gave one.
+    public var position: Int?
+    /// `sql/<folder>/<file>.sql:<line>:<column>` of the fault when known (SQLSourceMap), so an error
+    /// in the project's SQL names the place to edit, not only the file.
+    public var location: String?
 
     public init(kind: Kind, sqlState: String? = nil, message: String, detail: String? = nil, hint: String? = nil,
                 context: String? = nil, query: String? = nil) {
@@ -66,7 +71,7 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
     }
 
     public var description: String {
-        var text = message
+        var text = location.map { "\($0): \(message)" } ?? message
         if let sqlState { text = "\(text) (SQLSTATE \(sqlState))" }
         if let end = sessionEnd { text += ": \(end.explanation)" }
         if let detail, !detail.isEmpty { text += "\nDETAIL: \(detail)" }

@@ -10,15 +10,19 @@ extension PostgresConnection {
     }
 
     /// Runs the files in the caller's transaction, in order; an error names the file it came from.
-    public func executeScripts(_ files: [URL]) throws {
+    public func executeScripts(_ files: [URL], step: ((URL, Double) -> Void)? = nil) throws {
         for file in files {
             let script = try String(contentsOf: file, encoding: .utf8)
+            let started = DispatchTime.now().uptimeNanoseconds
             do {
                 try execute(script: script)
             } catch var error as PostgresError {
-                error.message = "\(file.lastPathComponent): \(error.message)"
+                error.location = SQLSourceMap.location(of: error, script: script, file: file)
+                    ?? SQLSourceMap.functionLocation(of: error, in: files)
+                if error.location == nil { error.message = "\(SQLSourceMap.displayPath(file)): \(error.message)" }
                 throw error
             }
+            step?(file, Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)
         }
         _ = drainNotices()
     }

@@ -71,10 +71,13 @@ public struct SchemaMigrator {
             // Function bodies may name tables of a later stage (metrics functions read core).
             try connection.execute(script: "set local check_function_bodies = off")
             for file in files {
+                let script = try String(contentsOf: file, encoding: .utf8)
                 do {
-                    try connection.execute(script: try String(contentsOf: file, encoding: .utf8))
+                    try connection.execute(script: script)
                 } catch var error as PostgresError {
-                    error.message = "\(file.lastPathComponent): \(error.message)"
+                    error.location = SQLSourceMap.location(of: error, script: script, file: file)
+                        ?? SQLSourceMap.functionLocation(of: error, in: files)
+                    if error.location == nil { error.message = "\(SQLSourceMap.displayPath(file)): \(error.message)" }
                     throw error
                 }
             }

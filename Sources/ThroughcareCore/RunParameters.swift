@@ -73,7 +73,7 @@ public struct RunParameters: Sendable, Equatable {
         return true
     }
 
-    static func jsonString(_ text: String) -> String {
+    public static func jsonString(_ text: String) -> String {
         var out = "\""
         for scalar in text.unicodeScalars {
             switch scalar {

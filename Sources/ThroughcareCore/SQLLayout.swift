@@ -11,6 +11,8 @@ public enum SQLLayout {
     public static let metricsUnit = ["300_metrics", "400_published"]
     /// The transform's models, run in one transaction per build.
     public static let transformModels = ["100_core", "200_quality"]
+    /// Every folder, for finding where a function named in an error is defined.
+    public static var allFolders: [String] { ingestUnit + transformModels + metricsUnit }
 }
 
 /// The advisory lock every stage holds for its whole duration: ingest and transform exclusively

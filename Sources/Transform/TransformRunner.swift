@@ -6,6 +6,7 @@
 // killed, loses its server or fails leaves core exactly as the previous build left it. Its row in
 // core.builds (written outside that transaction) says what it was built from and how it ended.
 
+import Foundation
 import PostgresClient
 import ThroughcareCore
 import Warehouse
@@ -14,6 +15,8 @@ public struct TransformRunner {
     let connection: PostgresConnection
     /// Told once when another stage holds the warehouse and this one waits for it.
     let waiting: (String) -> Void
+    /// Told after each model file with its time (`sql/100_core/150_contacts.sql`, seconds), live.
+    public var step: ((String, Double) -> Void)?
 
     public init(connection: PostgresConnection, waiting: @escaping (String) -> Void = { _ in }) {
         self.connection = connection
@@ -23,6 +26,10 @@ public struct TransformRunner {
     /// Creates or migrates the ledger, staging and build-record schemas when their DDL changed.
     public static func prepareSchema(_ connection: PostgresConnection) throws {
         try WarehouseSchema.prepare(connection, [.ingest])
+    }
+
+    func reportStep(_ file: URL, _ seconds: Double) {
+        step?(SQLSourceMap.displayPath(file), seconds)
     }
 
     /// Rebuilds core and quality from staging with the given handover parameters; returns the build id.
@@ -48,14 +55,14 @@ public struct TransformRunner {
                 try connection.query("select set_config('lock_timeout', \("\(LockTimeout.seconds)s"), true)")
                 try connection.query("select core.assert_staging_matches_ledger()")
                 // Everything up to the core schema file creates tables; then the run's values go in, then the rules run.
-                try connection.executeScripts(Array(files[...schemaIndex]))
+                try connection.executeScripts(Array(files[...schemaIndex]), step: reportStep)
                 for (name, value) in handover {
                     try connection.query("""
                         insert into core.parameters (name, value) values (\(name), \(value))
                         on conflict (name) do update set value = excluded.value
                         """)
                 }
-                try connection.executeScripts(Array(files[(schemaIndex + 1)...]))
+                try connection.executeScripts(Array(files[(schemaIndex + 1)...]), step: reportStep)
                 try connection.query("""
                     update core.builds set status = 'succeeded', finished_at = clock_timestamp(), ingest_batches = core.loaded_files()
                     where build_id = \(buildID)

@@ -5,7 +5,7 @@ struct DatabaseCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "db",
         abstract: "Manage the embedded local PostgreSQL cluster used when no --database is given.",
-        subcommands: [Start.self, Stop.self, Status.self, URLCommand.self])
+        subcommands: [Start.self, Stop.self, Status.self, URLCommand.self, DatabaseEnvCommand.self, DatabasePsqlCommand.self])
 
     struct Start: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create (first time) and start the local cluster.")

@@ -5,6 +5,7 @@ import ExtractGenerator
 import Foundation
 import Ingest
 import LocalPostgres
+import Pipeline
 import ThroughcareCore
 import Transform
 
@@ -24,21 +25,17 @@ struct DemoCommand: ParsableCommand {
     func run() throws {
         let workspaceURL = URL(fileURLWithPath: workspace)
         let extract = workspaceURL.appendingPathComponent("extract")
-        Console.print("1/5 generate: \(scale.rawValue) synthetic extract (seed \(seed)) in \(extract.path)")
+        Console.print("1/2 generate: \(scale.rawValue) synthetic extract (seed \(seed)) in \(extract.path)")
         _ = try ExtractGenerator(scale: scale, seed: seed).write(to: extract)
+        // The review itself is pipelines/demo.yml, so `make demo` shows the same path a real
+        // review takes; the extract and export folders follow --workspace.
+        let pipeline = try PipelineLoader.load(path: try Self.demoPipelinePath())
         let connection = try database.connect()
-        Console.print("2/5 ingest")
-        let ingested = try runIngest(connection: connection, directory: extract.path, options: IngestOptions(), quiet: database.quiet)
-        if ingested.anyFailed { throw ExitStatus.fileFailed }
-        Console.print("3/5 transform")
-        let parameters = try RunParameters()
-        try TransformRunner(connection: connection, waiting: Console.note).run(parameters: parameters)
-        Console.print("4/5 aggregate 2024-01-01 to 2025-01-01 by quarter")
-        let runID = try AggregateRunner(connection: connection, waiting: Console.note).run(AggregateRequest(
-            from: CivilDate("2024-01-01")!, to: CivilDate("2025-01-01")!, period: .quarter, official: true, parameters: parameters))
-        try SummaryTable.print(connection: connection, runID: runID)
-        let exported = try ExportRunner(connection: connection).export(runID: runID, to: workspaceURL.appendingPathComponent("export"), includeCases: true)
-        Console.print("5/5 export: \(exported.path) (rates.csv with suppression, volumes.csv, case_metrics.csv, report pages (index.html))")
+        let observer = PipelineProgress(quiet: database.quiet)
+        let result = try PipelineRunner(connection: connection, observer: observer).run(pipeline, options: PipelineRunOptions(
+            extractDirectory: extract, exportDirectory: workspaceURL.appendingPathComponent("export"), notebookConninfo: connection.conninfo))
+        if let runID = result.runID { try SummaryTable.print(connection: connection, runID: runID) }
+        Console.print("2/2 pipeline \(pipeline.path): run \(result.runID.map(String.init) ?? "?"), \(result.sampledCases ?? 0) sampled case(s), export in \(result.exportDirectory ?? "?")")
         if database.database == nil, ProcessInfo.processInfo.environment["DATABASE_URL"] == nil,
            let info = try? LocalCluster(name: LocalDefaults.clusterName).info() {
             Console.print("""
@@ -49,5 +46,14 @@ struct DemoCommand: ParsableCommand {
                 The database keeps running until: throughcare db stop
                 """)
         }
+    }
+
+    /// pipelines/demo.yml of the checkout or installation (beside the sql/ folder).
+    static func demoPipelinePath() throws -> String {
+        let path = try ProjectResources.sqlDirectory().deletingLastPathComponent().appendingPathComponent("pipelines/demo.yml").path
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw ThroughcareError.installation("pipelines/demo.yml is missing (expected beside sql/ at \(path))")
+        }
+        return path
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Pipeline
 import PostgresClient
 import ThroughcareCore
 
@@ -7,6 +8,9 @@ import ThroughcareCore
 enum ExitStatus {
     /// An extract file failed to load, or was skipped because a file it references failed.
     static let fileFailed = ExitCode(3)
+    /// The quality gate failed (`check`), or an official pipeline run was not published because
+    /// its gate failed and no --force "reason" was given.
+    static let qualityGateFailed = ExitCode(4)
     /// The command line or an input value is wrong (as sysexits' EX_USAGE).
     static let badInput = ExitCode(64)
     /// The database cannot be reached, or the session was lost (EX_UNAVAILABLE).
@@ -27,6 +31,13 @@ enum ExitStatus {
             if error.kind == .unreachable || error.isConnectionLost { return databaseUnreachable }
             if error.sqlState == "22023" { return badInput }
             return internalError
+        case is PipelineFileError:
+            return badInput
+        case let error as PipelineRunError:
+            switch error {
+            case .fileFailed: return fileFailed
+            case .qualityGateFailed: return qualityGateFailed
+            }
         case let error as ThroughcareError:
             switch error {
             case .invalidInput: return badInput

@@ -60,6 +60,8 @@ struct SampleCommand: ParsableCommand {
     var scope: String?
     @Option(name: .customLong("run"), help: "Aggregate run whose results the sample shows (default: the newest run with this exact period, else a new --period whole run).")
     var runID: Int64?
+    @Option(help: "text (tab-separated), or json: {run_id, cases: [...]} on stdout.")
+    var format: OutputFormat = .text
     @OptionGroup var database: DatabaseOptions
 
     func validate() throws {
@@ -92,9 +94,21 @@ struct SampleCommand: ParsableCommand {
             select * from metrics.draw_sample(\(run), \(from.description)::date, \(to.description)::date, \(size), \(seed),
                                               \(inCustody), \(scopeParts?[0]), \(scopeParts?[1]))
             """)
+        if format == .json {
+            let cases = result.rows.map { row in Dictionary(uniqueKeysWithValues: zip(result.columns, row.values.map { $0 ?? "" })) }
+            return try OutputFormat.printJSON(SampleOutput(runID: run!, cases: cases))
+        }
         Console.print(result.columns.joined(separator: "\t"))
         for row in result.rows { Console.print(row.values.map { $0 ?? "" }.joined(separator: "\t")) }
     }
+}
+
+/// `sample --format json`: the run the results come from and the sampled rows by column name.
+struct SampleOutput: Encodable {
+    var runID: Int64
+    var cases: [[String: String]]
+
+    enum CodingKeys: String, CodingKey { case runID = "run_id", cases }
 }
 
 struct PruneCommand: ParsableCommand {

@@ -106,7 +106,7 @@ struct TransformCommand: ParsableCommand {
     func run() throws {
         let connection = try database.connect()
         let started = Date()
-        try TransformRunner(connection: connection, waiting: Console.note).run(parameters: try parameters.runParameters())
+        try database.transformRunner(connection).run(parameters: try parameters.runParameters())
         if !database.quiet { Console.print(String(format: "transform done in %.1f s", Date().timeIntervalSince(started))) }
     }
 }
@@ -134,50 +134,21 @@ struct AggregateCommand: ParsableCommand {
     @OptionGroup var range: RangeOptions
     @Flag(help: "Mark the run official: published.* read the newest official run.")
     var publish = false
+    @Option(help: "text, or json: one JSON document on stdout (run id, as-of date, counts).")
+    var format: OutputFormat = .text
     @OptionGroup var parameters: ParameterOptions
     @OptionGroup var database: DatabaseOptions
 
     func run() throws {
         let connection = try database.connect()
-        let runID = try AggregateRunner(connection: connection, waiting: Console.note).run(AggregateRequest(
+        let aggregate = AggregateRunner(connection: connection, waiting: Console.note)
+        let runID = try aggregate.run(AggregateRequest(
             from: range.from, to: range.to, period: range.period, official: publish, parameters: try parameters.runParameters()))
+        if format == .json { return try OutputFormat.printJSON(try aggregate.summary(runID: runID)) }
         if !database.quiet {
             try SummaryTable.print(connection: connection, runID: runID)
         } else {
             Console.print("run \(runID)")
         }
-    }
-}
-
-struct RunCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "run",
-        abstract: "Ingest an extract, transform and aggregate, in one go.")
-
-    @Argument(help: "The extract directory.")
-    var directory: String
-    @OptionGroup var range: RangeOptions
-    @Flag(help: "Upsert rows by key and delete nothing.")
-    var incremental = false
-    @Flag(help: "Mark the run official.")
-    var publish = false
-    @OptionGroup var parameters: ParameterOptions
-    @OptionGroup var database: DatabaseOptions
-
-    func run() throws {
-        let connection = try database.connect()
-        let runParameters = try parameters.runParameters()
-        let report = try runIngest(connection: connection, directory: directory,
-                                   options: IngestOptions(mode: incremental ? .incremental : .full), quiet: database.quiet)
-        // Nothing is computed from a partial extract: the failed file's entity would still hold
-        // the previous extract's rows beside this one's.
-        if report.anyFailed {
-            Console.note("stopped: an extract file failed or was skipped, so nothing was transformed, aggregated or published")
-            throw ExitStatus.fileFailed
-        }
-        try TransformRunner(connection: connection, waiting: Console.note).run(parameters: runParameters)
-        let runID = try AggregateRunner(connection: connection, waiting: Console.note).run(AggregateRequest(
-            from: range.from, to: range.to, period: range.period, official: publish, parameters: runParameters))
-        if !database.quiet { try SummaryTable.print(connection: connection, runID: runID) }
     }
 }

@@ -1,3 +1,4 @@
+import Aggregate
 import Foundation
 import PostgresClient
 
@@ -8,6 +9,11 @@ enum SummaryTable {
             select range_from::text, range_to::text, period_kind, as_of::text from metrics.runs where run_id = \(runID)
             """).rows.first
         Console.print("run \(runID): \(run?[0] ?? "?") to \(run?[1] ?? "?") (exclusive), by \(run?[2] ?? "?"), data as of \(run?[3] ?? "?")")
+        // A run published past a failed quality gate says so wherever its figures are shown.
+        let summary = try AggregateRunner(connection: connection).summary(runID: runID)
+        if let reason = summary.forceReason {
+            Console.print("  PUBLISHED ALTHOUGH THE QUALITY GATE FAILED, forced: \(reason)")
+        }
         let rows = try connection.query("""
             select metric, period_start::text, numerator, denominator, rate, ci_low, ci_high, band
             from metrics.rates

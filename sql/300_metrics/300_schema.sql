@@ -288,3 +288,23 @@ comment on column metrics.run_data_quality.value is 'The count.';
 insert into metrics.schema_version (version, description)
 values (4, 'metric_definitions title, description, direction, finding_rate; run_establishments; run_data_quality')
 on conflict (version) do nothing;
+
+-- Version 5: what a pipeline run was asked for and what its quality gate found, so a run's figures
+-- can always be traced to the exact review file and to the reason an official run published
+-- past a failed gate.
+alter table metrics.runs add column if not exists pipeline_path text;
+alter table metrics.runs add column if not exists pipeline_sha256 text;
+alter table metrics.runs add column if not exists pipeline_text text;
+alter table metrics.runs add column if not exists scopes jsonb;
+alter table metrics.runs add column if not exists quality_gate jsonb;
+alter table metrics.runs add column if not exists force_reason text;
+comment on column metrics.runs.pipeline_path is 'Path of the pipeline file (pipelines/*.yml) the run came from, as given to throughcare run; NULL for command-line runs.';
+comment on column metrics.runs.pipeline_sha256 is 'SHA-256 of that pipeline file''s bytes when the run started.';
+comment on column metrics.runs.pipeline_text is 'The pipeline file''s full text when the run started, so the review can be repeated exactly.';
+comment on column metrics.runs.scopes is 'Scopes the review was limited to, [{"type": ..., "id": ...}]; NULL means every scope. Case metrics keep cases counting in a listed scope; rates and volumes keep the listed scopes and the establishments and prison groups inside them.';
+comment on column metrics.runs.quality_gate is 'The quality gate''s findings before the run (Pipeline QualityGate: contract tests and thresholds), {"passed": bool, "findings": [...]}; NULL when no gate ran.';
+comment on column metrics.runs.force_reason is 'Why an official run was published although its quality gate failed (throughcare run --force "reason"); shown wherever the run''s figures are. NULL when not forced.';
+
+insert into metrics.schema_version (version, description)
+values (5, 'metrics.runs: pipeline file (path, sha256, text), scopes, quality gate findings and force reason')
+on conflict (version) do nothing;

@@ -50,6 +50,66 @@ end;
 $$;
 comment on function metrics.fill_case_metrics(bigint) is 'Writes all thirteen case-level metrics of a run into metrics.case_metrics (replacing rows of an earlier attempt of the same run); returns the rows written.';
 
+-- A review limited to some scopes (a pipeline's `scopes:`) keeps only what belongs to them: a
+-- scope is in the review when listed, when national is listed, or when it is an establishment or
+-- prison group inside a listed prison group or probation region (their figures are then whole).
+create or replace function metrics.scope_in_review(p_scopes jsonb, p_scope_type text, p_scope_id text)
+returns boolean
+language sql
+stable
+as $$
+    select p_scopes is null
+        or exists (
+            select from jsonb_array_elements(p_scopes) as s
+            where (s ->> 'type' = p_scope_type and s ->> 'id' = p_scope_id)
+               or s ->> 'type' = 'national'
+        )
+        or (p_scope_type = 'establishment' and exists (
+            select
+            from core.establishments as e
+            cross join jsonb_array_elements(p_scopes) as s
+            where e.establishment_code = p_scope_id
+              and ((s ->> 'type' = 'prison_group' and s ->> 'id' = e.prison_group)
+                or (s ->> 'type' = 'probation_region' and s ->> 'id' = e.probation_region))
+        ))
+        or (p_scope_type = 'prison_group' and exists (
+            select
+            from core.establishments as e
+            cross join jsonb_array_elements(p_scopes) as s
+            where e.prison_group = p_scope_id
+              and s ->> 'type' = 'probation_region' and s ->> 'id' = e.probation_region
+        ))
+$$;
+comment on function metrics.scope_in_review(jsonb, text, text) is 'True when a scope belongs to a review limited to p_scopes ([{"type", "id"}], NULL = every scope): listed, national listed, or an establishment / prison group inside a listed prison group or probation region.';
+
+-- Removes from a scoped run the case metrics of cases counting in no listed scope (before rates
+-- are counted, so a listed scope's figures are its own cases'). Returns the rows removed.
+create or replace function metrics.limit_case_metrics_to_scopes(p_run_id bigint, p_scopes jsonb)
+returns bigint
+language plpgsql
+as $$
+declare
+    removed bigint := 0;
+begin
+    if p_scopes is null or exists (select from jsonb_array_elements(p_scopes) as s where s ->> 'type' = 'national') then
+        return 0;
+    end if;
+    delete from metrics.case_metrics as cm
+    where cm.run_id = p_run_id
+      and not exists (
+        select
+        from core.case_scopes as cs
+        join jsonb_array_elements(p_scopes) as s
+          on s ->> 'type' = cs.scope_type
+         and s ->> 'id' = cs.scope_id
+        where cs.case_id = cm.case_id
+      );
+    get diagnostics removed = row_count;
+    return removed;
+end;
+$$;
+comment on function metrics.limit_case_metrics_to_scopes(bigint, jsonb) is 'Deletes a run''s case metrics for cases that count in none of p_scopes (no-op when p_scopes is NULL or lists national); returns the rows deleted.';
+
 -- The handover periods are applied by transform (core.case_handover reads core.parameters). A run
 -- whose parameters disagree with the values the loaded core model was built with would report
 -- numbers under rules it did not use, so it is refused with a message saying what to rerun.
@@ -88,6 +148,9 @@ declare
     rate_rows bigint;
     volume_rows bigint;
     published_rows bigint;
+    -- Each step says when it is done (a NOTICE the tool relays live): a national run takes
+    -- minutes, and silence looks like a hang.
+    step_started timestamptz;
 begin
     select * into run from metrics.runs as r where r.run_id = p_run_id for update;
     if not found then
@@ -126,9 +189,24 @@ begin
                   hint = 'Choose a range that starts on or before the as-of date (the latest contact date unless as_of is given).';
     end if;
 
+    step_started := clock_timestamp();
     case_metric_rows := metrics.fill_case_metrics(p_run_id);
+    case_metric_rows := case_metric_rows - metrics.limit_case_metrics_to_scopes(p_run_id, run.scopes);
+    raise notice 'aggregate: case metrics, % rows in % s', case_metric_rows, round(extract(epoch from clock_timestamp() - step_started)::numeric, 1);
+    step_started := clock_timestamp();
     rate_rows := metrics.fill_rates(p_run_id);
+    raise notice 'aggregate: rates, % rows in % s', rate_rows, round(extract(epoch from clock_timestamp() - step_started)::numeric, 1);
+    step_started := clock_timestamp();
     volume_rows := metrics.fill_volumes(p_run_id);
+    raise notice 'aggregate: volumes, % rows in % s', volume_rows, round(extract(epoch from clock_timestamp() - step_started)::numeric, 1);
+    if run.scopes is not null then
+        delete from metrics.rates as r
+        where r.run_id = p_run_id and not metrics.scope_in_review(run.scopes, r.scope_type, r.scope_id);
+        delete from metrics.volumes as v
+        where v.run_id = p_run_id and not metrics.scope_in_review(run.scopes, v.scope_type, v.scope_id);
+        select count(*) into rate_rows from metrics.rates as r where r.run_id = p_run_id;
+        select count(*) into volume_rows from metrics.volumes as v where v.run_id = p_run_id;
+    end if;
     perform metrics.fill_run_context(p_run_id);
 
     update metrics.runs as r
@@ -137,7 +215,9 @@ begin
      where r.run_id = p_run_id;
 
     if run.official then
+        step_started := clock_timestamp();
         published_rows := published.refresh_rates_cells(p_run_id);
+        raise notice 'aggregate: published cells, % rows in % s', published_rows, round(extract(epoch from clock_timestamp() - step_started)::numeric, 1);
     end if;
 
     return jsonb_build_object(

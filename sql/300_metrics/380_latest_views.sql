@@ -20,7 +20,8 @@ select distinct on (r.scope_type, r.scope_id, rp.period_start, rp.nominal_end, r
     r.band,
     r.run_id,
     ru.as_of,
-    ru.official
+    ru.official,
+    ru.force_reason
 from metrics.rates as r
 join metrics.run_periods as rp
   on rp.run_id = r.run_id
@@ -45,6 +46,7 @@ comment on column metrics.latest_rates.band is 'outstanding, good, requires_impr
 comment on column metrics.latest_rates.run_id is 'The run the row comes from.';
 comment on column metrics.latest_rates.as_of is 'That run''s as-of date.';
 comment on column metrics.latest_rates.official is 'Whether that run is official (published).';
+comment on column metrics.latest_rates.force_reason is 'Why that run was published although its quality gate failed (throughcare run --force); NULL when it was not forced.';
 
 create or replace view metrics.latest_case_metrics as
 select distinct on (cm.case_id, rp.period_start, rp.nominal_end, cm.metric)

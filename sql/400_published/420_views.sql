@@ -2,7 +2,7 @@
 
 create or replace view published.rates as
 with newest_official_run as (
-    select r.run_id, r.as_of
+    select r.run_id, r.as_of, r.force_reason
     from metrics.runs as r
     where r.official
       and r.status = 'succeeded'
@@ -23,7 +23,9 @@ select
     rc.band,
     rc.suppressed,
     rc.run_id,
-    n.as_of
+    n.as_of,
+    -- last, so CREATE OR REPLACE VIEW can add it to an existing view
+    n.force_reason
 from published.rates_cells as rc
 join newest_official_run as n
   on n.run_id = rc.run_id;
@@ -42,10 +44,11 @@ comment on column published.rates.band is 'Rating band; NULL when suppressed.';
 comment on column published.rates.suppressed is 'NULL when shown; primary (denominator below min_publish_denominator) or secondary (hidden to protect a primary-suppressed establishment in the same prison group or probation region).';
 comment on column published.rates.run_id is 'The official run published.';
 comment on column published.rates.as_of is 'That run''s as-of date (data up to and including this day).';
+comment on column published.rates.force_reason is 'NULL normally; otherwise the run was published although its quality gate failed, and this is the reason given (throughcare run --force).';
 
 create or replace view published.volumes as
 with newest_official_run as (
-    select r.run_id, r.as_of
+    select r.run_id, r.as_of, r.force_reason
     from metrics.runs as r
     where r.official
       and r.status = 'succeeded'
@@ -60,7 +63,8 @@ select
     v.measure,
     v.value,
     v.run_id,
-    n.as_of
+    n.as_of,
+    n.force_reason
 from metrics.volumes as v
 join newest_official_run as n
   on n.run_id = v.run_id;
@@ -73,3 +77,4 @@ comment on column published.volumes.measure is 'Measure name (docs/output-schema
 comment on column published.volumes.value is 'The value; NULL where a ratio''s divisor is 0.';
 comment on column published.volumes.run_id is 'The official run published.';
 comment on column published.volumes.as_of is 'That run''s as-of date.';
+comment on column published.volumes.force_reason is 'NULL normally; otherwise the run was published although its quality gate failed, and this is the reason given (throughcare run --force).';
