@@ -67,7 +67,7 @@ let package = Package(
         ], exclude: ["Fixtures"]),
         .testTarget(name: "TransformTests", dependencies: ["Ingest", "Transform", "PostgresClient", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "ExportTests", dependencies: ["Export", .product(name: "Mustache", package: "swift-mustache")]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Ingest", "Transform", "Aggregate", "ExtractGenerator", "PostgresClient", "LocalPostgres", "TestSupport"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Export", "Ingest", "Transform", "Aggregate", "ExtractGenerator", "PostgresClient", "LocalPostgres", "TestSupport"]),
         .testTarget(name: "AggregateTests", dependencies: ["Ingest", "Transform", "Aggregate", "Export", "PostgresClient", "LocalPostgres", "TestSupport"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]

@@ -17,6 +17,8 @@ public struct RunSummary: Sendable {
     public var gitCommit: String
     public var version: String
     public var finishedAt: String
+    /// Why an official run was published although its quality gate failed (`run --force`).
+    public var forceReason: String?
     /// range_to - 1: the last day of the range, as a reader says it.
     public var rangeLast: String
     /// The last day the run analysed: the range's last day, or the as-of date when earlier.
@@ -91,7 +93,7 @@ public struct ReportDataLoader {
             select r.official, r.period_kind, r.range_from::text, r.range_to::text, r.as_of::text,
                    coalesce(r.git_commit, ''), coalesce(r.throughcare_version, ''),
                    coalesce(to_char(r.finished_at at time zone 'UTC', 'YYYY-MM-DD HH24:MI "UTC"'), ''),
-                   (r.range_to - 1)::text, least(r.range_to - 1, r.as_of)::text
+                   (r.range_to - 1)::text, least(r.range_to - 1, r.as_of)::text, r.force_reason
             from metrics.runs as r
             where r.run_id = \(runID)
             """).rows.first else {
@@ -100,6 +102,7 @@ public struct ReportDataLoader {
         let run = RunSummary(
             runID: runID, official: row[0] == "t", periodKind: row[1] ?? "", rangeFrom: row[2] ?? "", rangeTo: row[3] ?? "",
             asOf: row[4] ?? "", gitCommit: row[5] ?? "", version: row[6] ?? "", finishedAt: row[7] ?? "",
+            forceReason: row[10],
             rangeLast: row[8] ?? "", lastDay: row[9] ?? "",
             changedParameters: try connection.query("""
                 select p.key || ' = ' || (p.value #>> '{}')

@@ -41,6 +41,8 @@ struct PageModel {
     var style = ReportTemplates.style
     var official: Bool
     var runID: String
+    /// Set when the run was published past a failed quality gate: every page says so, and why.
+    var forceReason: String?
     var heading, kind, periodText, asOf: String
     var parentsText: String?
     var crumbs: [PageLink]
@@ -181,7 +183,7 @@ public struct ReportWriter {
             ? "\(run.rangeFrom) to \(run.lastDay)"
             : "\(data.periods.count) \(run.periodKind == "quarter" ? "quarters" : "months") from \(run.rangeFrom)"
         return PageModel(
-            official: run.official, runID: String(run.runID), heading: name(page.scopeType, page.scopeID), kind: kind,
+            official: run.official, runID: String(run.runID), forceReason: run.forceReason, heading: name(page.scopeType, page.scopeID), kind: kind,
             periodText: periodText, asOf: run.asOf, parentsText: parentsText, crumbs: crumbs,
             caveats: caveats, hasCaveats: !caveats.isEmpty, metrics: metrics, linkGroups: linkGroups,
             bandOutstanding: percentWhole(bands.outstanding), bandGood: percentWhole(bands.good),

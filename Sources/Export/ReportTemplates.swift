@@ -10,6 +10,7 @@ enum ReportTemplates {
         .banner{margin:0 -1.5rem 1rem;padding:.7rem 1.5rem;font-weight:700;letter-spacing:.03em}
         .banner.official{background:#0b3d2e;color:#fff}
         .banner.exploratory{background:#b3261e;color:#fff;font-size:1.15rem}
+        .banner.forced{background:#fff4ce;color:#3b2a00;border-left:6px solid #b58100;font-weight:600}
         nav.crumbs{font-size:.95rem;margin:.5rem 0}
         h1{font-size:1.8rem;margin:.6rem 0 .2rem}
         h2{font-size:1.35rem;margin-top:2.2rem;border-bottom:2px solid #ccc;padding-bottom:.2rem}
@@ -74,6 +75,7 @@ enum ReportTemplates {
         </head>
         <body>
         {{#official}}<div class="banner official" role="note">OFFICIAL — published figures, run {{runID}}. Small numbers are suppressed and shown as [c].</div>{{/official}}
+        {{#forceReason}}<div class="banner forced" role="note">Published although the data-quality gate failed. Reason given: {{forceReason}}</div>{{/forceReason}}
         {{^official}}<div class="banner exploratory" role="note">EXPLORATORY — NOT FOR PUBLICATION. Run {{runID}} is an analyst's run: small numbers are not suppressed and the figures are not official.</div>{{/official}}
         <nav class="crumbs" aria-label="Other pages">{{#crumbs}}<a href="{{href}}">{{text}}</a> › {{/crumbs}}<span>{{heading}}</span></nav>
         <header>

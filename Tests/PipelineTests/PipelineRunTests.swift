@@ -1,4 +1,5 @@
 import Aggregate
+import Export
 import ExtractGenerator
 import Foundation
 import Ingest
@@ -126,6 +127,11 @@ final class PipelineRunTests: XCTestCase {
         XCTAssertEqual(try value("select distinct force_reason from published.rates"), "supplier confirmed the gaps; board needs the figures")
         XCTAssertEqual(try value("select distinct force_reason from published.volumes"), "supplier confirmed the gaps; board needs the figures")
         XCTAssertEqual(try value("select distinct force_reason from metrics.latest_rates where run_id = \(runID)"), "supplier confirmed the gaps; board needs the figures")
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("tc-forced-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: out) }
+        let pages = try ExportRunner(connection: connection).export(runID: runID, to: out)
+        let national = try String(contentsOf: pages.appendingPathComponent("index.html"), encoding: .utf8)
+        XCTAssertTrue(national.contains("supplier confirmed the gaps; board needs the figures"), "the report says the run was forced, and why")
 
         // An exploratory run continues past a failed gate, and needs no reason.
         pipeline.definition.publish = false
