@@ -118,6 +118,7 @@ enum Console {
     }
 
     static var stdoutIsTerminal: Bool { isatty(1) == 1 }
+    static var stderrIsTerminal: Bool { isatty(2) == 1 }
 }
 
 /// Parses `name=value` run parameter overrides.

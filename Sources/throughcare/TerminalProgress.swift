@@ -1,8 +1,9 @@
 import Foundation
 import Ingest
 
-/// A live progress line per file (rows, MB/s, percent and ETA) on a terminal; nothing when
-/// output is piped, in CI, or with --quiet. The final per-file line is printed either way.
+/// A live progress line per file (rows, MB/s, percent and ETA) on stderr when it is a terminal;
+/// nothing when stderr is piped, in CI, or with --quiet. The final per-file line (a result) goes
+/// to stdout either way.
 final class TerminalProgress: IngestProgress {
     private let live: Bool
     private let quiet: Bool
@@ -14,7 +15,7 @@ final class TerminalProgress: IngestProgress {
     init(quiet: Bool) {
         self.quiet = quiet
         let ci = ProcessInfo.processInfo.environment["CI"].map { !$0.isEmpty && $0 != "false" } ?? false
-        live = !quiet && !ci && Console.stdoutIsTerminal
+        live = !quiet && !ci && Console.stderrIsTerminal
     }
 
     func fileStarted(_ file: String, bytes: Int) {
@@ -37,11 +38,11 @@ final class TerminalProgress: IngestProgress {
             let remaining = fraction > 0 ? elapsed * (1 - fraction) / fraction : 0
             line += String(format: "  %3.0f%%  ETA %d:%02d", fraction * 100, Int(remaining) / 60, Int(remaining) % 60)
         }
-        FileHandle.standardOutput.write(Data(("\r\u{1B}[K" + line).utf8))
+        FileHandle.standardError.write(Data(("\r\u{1B}[K" + line).utf8))
     }
 
     func fileFinished(_ report: FileReport) {
-        if live { FileHandle.standardOutput.write(Data("\r\u{1B}[K".utf8)) }
+        if live { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
         guard !quiet || report.status == .failed || report.status == .skippedDependency else { return }
         Console.print(Self.describe(report))
     }
