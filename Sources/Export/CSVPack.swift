@@ -93,11 +93,11 @@ public struct CSVPack {
         // run_id is an Int64 the program produced, not text from a user.
         let rates = "select \(Self.rateColumns.map { "\($0.sql) as \($0.name)" }.joined(separator: ", ")) from published.rates_cells as c join metrics.runs as r using (run_id) where c.run_id = \(runID) order by c.scope_type, c.scope_id, c.period_start, c.metric"
         let volumes = "select \(Self.volumeColumns.map { "\($0.sql) as \($0.name)" }.joined(separator: ", ")) from metrics.volumes as v join metrics.runs as r using (run_id) where v.run_id = \(runID) order by v.scope_type, v.scope_id, v.period_start, v.measure"
-        try copy(rates, to: folder.appendingPathComponent("rates.csv"))
-        try copy(volumes, to: folder.appendingPathComponent("volumes.csv"))
+        try connection.copyCSV(rates, to: folder.appendingPathComponent("rates.csv"))
+        try connection.copyCSV(volumes, to: folder.appendingPathComponent("volumes.csv"))
         // Header only when there is no previous official run of the range, or nothing changed.
         let revisions = "select \(Self.revisionColumns.map { "\($0.sql) as \($0.name)" }.joined(separator: ", ")) from published.rates_revisions as v where v.run_id = \(runID) order by v.scope_type, v.scope_id, v.period_start, v.metric"
-        try copy(revisions, to: folder.appendingPathComponent("revisions.csv"))
+        try connection.copyCSV(revisions, to: folder.appendingPathComponent("revisions.csv"))
         try Data(Self.notes.utf8).write(to: folder.appendingPathComponent("notes.csv"))
         try writeDataPackage(runID: runID, to: folder.appendingPathComponent("datapackage.json"))
         return folder
@@ -113,17 +113,6 @@ public struct CSVPack {
         counts,"Numerators and denominators are rounded to the nearest multiple of the run's round_counts_to (1: exact; see the run's parameters); rates, intervals, bands and suppression come from the exact counts, so a rate may differ from the rounded numerator / denominator."
 
         """
-
-    private func copy(_ select: String, to url: URL) throws {
-        _ = FileManager.default.createFile(atPath: url.path, contents: nil)
-        let handle = try FileHandle(forWritingTo: url)
-        defer { try? handle.close() }
-        var pending: [UInt8] = []
-        try connection.copyOut("copy (\(select)) to stdout with (format csv, header)") { chunk in
-            pending.append(contentsOf: chunk)
-        }
-        try handle.write(contentsOf: pending)
-    }
 
     /// Field descriptions come from the catalogue (COMMENT ON), so the pack never retypes them.
     private func description(_ relation: String, _ column: String) throws -> String {

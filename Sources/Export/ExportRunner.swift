@@ -51,19 +51,7 @@ public struct ExportRunner {
             tables.append(("case_metrics.csv", "select published.spreadsheet_safe(case_id) as case_id, period_start, period_end, metric, eligible, met, detail from metrics.case_metrics where run_id = \(runID) order by case_id, period_start, metric"))
         }
         for (name, select) in tables {
-            let url = directory.appendingPathComponent(name)
-            _ = FileManager.default.createFile(atPath: url.path, contents: nil)
-            let handle = try FileHandle(forWritingTo: url)
-            defer { try? handle.close() }
-            var pending: [UInt8] = []
-            try connection.copyOut("copy (\(select)) to stdout with (format csv, header)") { chunk in
-                pending.append(contentsOf: chunk)
-                if pending.count > 1 << 20 {
-                    try handle.write(contentsOf: pending)
-                    pending.removeAll(keepingCapacity: true)
-                }
-            }
-            try handle.write(contentsOf: pending)
+            try connection.copyCSV(select, to: directory.appendingPathComponent(name))
         }
         let data = try writeReport(runID: runID, to: directory)
         try writeNotebook(data: data, to: directory, conninfo: notebookConninfo, note: note)
