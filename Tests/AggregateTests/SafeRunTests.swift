@@ -425,6 +425,36 @@ final class SafeRunTests: AggregateTestCase {
         _ = done.wait(timeout: .now() + 10)
     }
 
+    // MARK: - 11. Exit codes a scheduler can act on
+
+    func testExitCodesSayWhatWentWrong() throws {
+        let binary = throughcareBinary()
+        try requireBinary(binary)
+        let env = ["DATABASE_URL": database.conninfo]
+        // Refused: nothing transformed yet (75), and the message says what to run.
+        let refused = try runProcess([binary.path, "aggregate", "--from", "2024-01-01", "--to", "2024-04-01", "--quiet"], environment: env)
+        XCTAssertEqual(refused.status, 75, refused.output)
+        XCTAssertTrue(refused.output.contains("transform"), refused.output)
+        // Bad command line (64).
+        let usage = try runProcess([binary.path, "aggregate", "--from", "2024-04-01", "--to", "2024-01-01"], environment: env)
+        XCTAssertEqual(usage.status, 64, usage.output)
+        // A malformed connection string is bad input (64), and its password is never echoed.
+        let malformed = try runProcess([binary.path, "transform", "--quiet"], environment: ["DATABASE_URL": "postgresql://u:Secret%zz@127.0.0.1/db"])
+        XCTAssertEqual(malformed.status, 64, malformed.output)
+        XCTAssertFalse(malformed.output.contains("Secret"), malformed.output)
+        // Nobody listening (69).
+        let unreachable = try runProcess([binary.path, "transform", "--quiet"], environment: ["DATABASE_URL": "host=127.0.0.1 port=1 connect_timeout=2"])
+        XCTAssertEqual(unreachable.status, 69, unreachable.output)
+        // Success (0) once the data is there, and --format json gives scripts the run.
+        try load(fixture: Self.fixture)
+        let done = try runProcess([binary.path, "aggregate", "--from", "2024-01-01", "--to", "2024-04-01", "--period", "whole", "--format", "json", "--quiet"], environment: env)
+        XCTAssertEqual(done.status, 0, done.output)
+        let start = try XCTUnwrap(done.output.firstIndex(of: "{"), done.output)
+        let end = try XCTUnwrap(done.output.lastIndex(of: "}"), done.output)
+        let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(done.output[start...end].utf8)) as? [String: Any])
+        XCTAssertNotNil(object["run_id"], "\(object)")
+    }
+
     // MARK: - 12. No value ingest accepts can make a later stage fail
 
     func testLongestAcceptedValuesGoThroughEveryStage() throws {
