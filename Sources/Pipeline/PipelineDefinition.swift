@@ -2,6 +2,7 @@
 // wrong types and bad values fail with the key path, which PipelineLoader turns into
 // file:line:column. Field names are the file's keys, so the docs and the code say the same thing.
 
+import PostgresClient
 import ThroughcareCore
 
 /// One review, as pipelines/NAME.yml declares it.
@@ -49,6 +50,12 @@ public struct PipelineDefinition: Codable, Sendable, Equatable {
         }
         extract = try container.decode(ExtractSpec.self, forKey: .extract)
         database = try container.decodeIfPresent(String.self, forKey: .database)
+        // The file's text is stored on every run it makes (metrics.runs.pipeline_text, readable by
+        // analysts) and printed by --dry-run: a password in it would be everywhere.
+        if let database, ConnectionString.containsPassword(database) {
+            throw PipelineIssue(container.codingPath + [CodingKeys.database],
+                                "database must not hold a password (this file is stored with every run it makes): use a service, e.g. database: service=throughcare, with the password in a pgpass file (PGPASSFILE)")
+        }
         range = try container.decode(ReviewRange.self, forKey: .range)
         period = try container.decodeChoice(ReviewPeriod.self, forKey: .period) ?? .month
         scopes = try container.decodeIfPresent(ScopeSelection.self, forKey: .scopes) ?? .all

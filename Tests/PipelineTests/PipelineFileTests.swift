@@ -76,6 +76,8 @@ final class PipelineFileTests: XCTestCase {
             (Self.valid + "\nsample:\n  size: lots\n  seed: s\n", "8:9", "size must be a whole number"),
             (Self.valid + "\nsample:\n  size: 0\n  seed: s\n", "8:9", "at least 1"),
             (Self.valid + "\nsample:\n  size: 5\n  seed: s\n  population: everyone\n", "10:15", "population is one of released, in_custody"),
+            // a password in the file (it is stored with every run)
+            (Self.valid + "\ndatabase: postgresql://u:hunter2@db/throughcare\n", "7:11", "must not hold a password"),
             // unknown export output
             (Self.valid + "\nexports:\n  outputs: [report, pdf]\n", "8:21", "unknown export output \"pdf\""),
             // YAML syntax error
