@@ -95,28 +95,8 @@ comment on column metrics.metric_definitions.eligible is 'Who is counted in the 
 comment on column metrics.metric_definitions.met is 'Who is counted in the numerator.';
 comment on column metrics.metric_definitions.finding is 'The inspection finding the metric mirrors.';
 
-create table if not exists metrics.case_metrics (
-    run_id       bigint not null references metrics.runs (run_id) on delete cascade,
-    metric       text not null,
-    period_start date not null,
-    period_end   date not null,
-    case_id      text not null,
-    eligible     boolean not null,
-    met          boolean,
-    detail       jsonb not null default '{}',
-    primary key (run_id, metric, period_start, case_id),
-    constraint case_metrics_met_needs_eligible check (eligible or met is null)
-);
-comment on table metrics.case_metrics is 'One row per case x period x metric for every case in the metric''s population (see metric_definitions.population): whether it is eligible (denominator), whether it met the standard (numerator), and the evidence. Rates are counts of these rows.';
-comment on column metrics.case_metrics.run_id is 'The run.';
-comment on column metrics.case_metrics.metric is 'Metric name (metrics.metric_definitions).';
-comment on column metrics.case_metrics.period_start is 'First day of the review period (ps).';
-comment on column metrics.case_metrics.period_end is 'First day after the review period as analysed (pe, exclusive).';
-comment on column metrics.case_metrics.case_id is 'The case (core.cases).';
-comment on column metrics.case_metrics.eligible is 'True when the case counts in the metric''s denominator for the period.';
-comment on column metrics.case_metrics.met is 'True/false: the case met / did not meet the standard (numerator). NULL when not eligible.';
-comment on column metrics.case_metrics.detail is 'Evidence for an inspector, keys by metric: observed window and days, the longest gap and where it fell, the dates and contacts counted, the handover date and rule, the deciding allocation, the release outcome, the recall case. Dates are ISO strings; "*_end" dates are exclusive (first day after).';
-create index if not exists case_metrics_case on metrics.case_metrics (case_id, run_id);
+-- metrics.case_metrics was a table here until step 6; it is now a view (301_intermediate_schema.sql,
+-- 375_case_metrics.sql).
 
 create table if not exists metrics.rates (
     run_id       bigint not null references metrics.runs (run_id) on delete cascade,

@@ -1,6 +1,6 @@
 -- Building blocks shared by the metric, rate, volume and sample functions: the Wilson interval,
--- the rating band, cutting a range into periods and the case x period frame (the gap rule is
--- metrics.contact_gaps in 330_custody_metrics.sql).
+-- the rating band and cutting a range into periods. The case x period frame and the gap rule are
+-- models of the intermediate layer (321_case_periods.sql, 322_contact_gaps.sql).
 
 -- 95% Wilson score interval for numerator/denominator:
 --   centre = (p + z^2/2n) / (1 + z^2/n), half = z / (1 + z^2/n) * sqrt(p(1-p)/n + z^2/4n^2).
@@ -84,47 +84,3 @@ as $$
       and cp.period_start < cp.nominal_end
 $$;
 comment on function metrics.cut_periods(text, date, date, date) is 'Review periods of [p_from, p_to) by kind (month, quarter, whole): calendar units clipped to the range, each ending at min(end, as_of + 1); periods starting after as_of are omitted.';
-
--- The case x period frame every case-level metric starts from: cases whose custody window meets
--- the period or that were released in it, with the observed window W = C * P and the facts about
--- pe - 1 several metrics ask.
-create or replace function metrics.case_periods(p_run_id bigint)
-returns table (
-    period_start date,
-    period_end date,
-    case_id text,
-    prisoner_id text,
-    establishment_code text,
-    sentence_type text,
-    sentence_start_date date,
-    release_date date,
-    rosh text,
-    observed daterange,
-    last_day date,
-    in_custody_on_last_day boolean,
-    released_in_period boolean
-)
-language sql
-stable
-as $$
-    select
-        rp.period_start,
-        rp.period_end,
-        c.case_id,
-        c.prisoner_id,
-        c.establishment_code,
-        c.sentence_type,
-        c.sentence_start_date,
-        c.release_date,
-        c.rosh,
-        c.custody_window * daterange(rp.period_start, rp.period_end) as observed,
-        rp.period_end - 1 as last_day,
-        c.custody_window @> (rp.period_end - 1) as in_custody_on_last_day,
-        coalesce(c.release_date >= rp.period_start and c.release_date < rp.period_end, false) as released_in_period
-    from metrics.run_periods as rp
-    join core.cases as c
-      on c.custody_window && daterange(rp.period_start, rp.period_end)
-      or (c.release_date >= rp.period_start and c.release_date < rp.period_end)
-    where rp.run_id = p_run_id
-$$;
-comment on function metrics.case_periods(bigint) is 'Cases x periods of a run: every case in custody on some day of the period or released in it, with observed window W = custody_window * [ps, pe), last_day = pe - 1, in custody on pe - 1, released in P.';

@@ -1,4 +1,4 @@
--- Rates per scope x period x metric, counted from metrics.case_metrics. Establishment rows count
+-- Rates per scope x period x metric, counted from metrics.case_period_results. Establishment rows count
 -- the cases held there; prison_group, probation_region and national rows are sums of establishment
 -- rows (one GROUPING SETS pass), so a rollup always equals the sum of its parts. release_region
 -- counts cases by their own release region and is a grouping of its own. Every scope in
@@ -30,18 +30,65 @@ begin
         where rp.run_id = p_run_id
     ),
     case_counts as (
+        -- counted per case x period row first (all thirteen results are columns of one row),
+        -- then one row per metric
         select
-            cm.period_start,
-            cm.metric,
-            c.establishment_code,
-            c.release_region,
-            count(*) filter (where cm.met) as numerator,
-            count(*) filter (where cm.eligible) as denominator
-        from metrics.case_metrics as cm
-        join core.cases as c
-          on c.case_id = cm.case_id
-        where cm.run_id = p_run_id
-        group by cm.period_start, cm.metric, c.establishment_code, c.release_region
+            counts.period_start,
+            metric.name as metric,
+            counts.establishment_code,
+            counts.release_region,
+            metric.numerator,
+            metric.denominator
+        from (
+            select
+                cp.period_start,
+                cp.establishment_code,
+                cp.release_region,
+                count(*) filter (where r.keywork_met) as keywork_met,
+                count(*) filter (where r.keywork_eligible) as keywork_eligible,
+                count(*) filter (where r.pom_contact_met) as pom_contact_met,
+                count(*) filter (where r.pom_contact_eligible) as pom_contact_eligible,
+                count(*) filter (where r.sentence_plan_met) as sentence_plan_met,
+                count(*) filter (where r.sentence_plan_eligible) as sentence_plan_eligible,
+                count(*) filter (where r.high_risk_met) as high_risk_met,
+                count(*) filter (where r.high_risk_eligible) as high_risk_eligible,
+                count(*) filter (where r.handover_on_time_met) as handover_on_time_met,
+                count(*) filter (where r.handover_on_time_eligible) as handover_on_time_eligible,
+                count(*) filter (where r.communication_met) as communication_met,
+                count(*) filter (where r.communication_eligible) as communication_eligible,
+                count(*) filter (where r.prerelease_contact_met) as prerelease_contact_met,
+                count(*) filter (where r.prerelease_contact_eligible) as released,
+                count(*) filter (where r.accommodation_met) as accommodation_met,
+                count(*) filter (where r.settled_accommodation_met) as settled_accommodation_met,
+                count(*) filter (where r.id_met) as id_met,
+                count(*) filter (where r.bank_account_met) as bank_account_met,
+                count(*) filter (where r.ete_met) as ete_met,
+                count(*) filter (where r.recall_met) as recall_met,
+                count(*) filter (where r.recall_eligible) as recall_eligible
+            from metrics.case_period_results as r
+            join intermediate.case_periods as cp
+              on cp.run_id = r.run_id
+             and cp.case_id = r.case_id
+             and cp.period_start = r.period_start
+            where r.run_id = p_run_id
+            group by cp.period_start, cp.establishment_code, cp.release_region
+        ) as counts
+        cross join lateral (
+            values
+                ('keywork_regular', counts.keywork_met, counts.keywork_eligible),
+                ('pom_contact_regular', counts.pom_contact_met, counts.pom_contact_eligible),
+                ('sentence_plan_in_place', counts.sentence_plan_met, counts.sentence_plan_eligible),
+                ('high_risk_with_probation_pom', counts.high_risk_met, counts.high_risk_eligible),
+                ('handover_on_time', counts.handover_on_time_met, counts.handover_on_time_eligible),
+                ('communication_adequate', counts.communication_met, counts.communication_eligible),
+                ('prerelease_contact_sufficient', counts.prerelease_contact_met, counts.released),
+                ('accommodation_on_release', counts.accommodation_met, counts.released),
+                ('settled_accommodation_on_release', counts.settled_accommodation_met, counts.released),
+                ('id_on_release', counts.id_met, counts.released),
+                ('bank_account_on_release', counts.bank_account_met, counts.released),
+                ('ete_on_release', counts.ete_met, counts.released),
+                ('recalled_within_28_days', counts.recall_met, counts.recall_eligible)
+        ) as metric (name, numerator, denominator)
     ),
     establishment_cells as (
         select
@@ -129,4 +176,4 @@ begin
     return rows_written;
 end;
 $$;
-comment on function metrics.fill_rates(bigint) is 'Writes metrics.rates for a run from its case_metrics: every scope x period x metric, with rate, 95% Wilson interval and band; rollups are sums of establishment rows. Returns the rows written.';
+comment on function metrics.fill_rates(bigint) is 'Writes metrics.rates for a run from its case_period_results: every scope x period x metric, with rate, 95% Wilson interval and band; rollups are sums of establishment rows. Returns the rows written.';

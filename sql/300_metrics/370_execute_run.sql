@@ -1,54 +1,66 @@
 -- metrics.execute_run(run_id): the whole aggregate for one run row the tool has inserted, in one
--- call (and so one transaction): as-of date, review periods, the thirteen case-level metrics, the
--- rates, the volumes, and for an official run the published cells. On any error the transaction
--- rolls back, nothing of the run is kept but its row, and the tool marks that row failed.
+-- call (and so one transaction): as-of date, review periods, the intermediate layer (case x period
+-- windows, contact gaps), the thirteen case-level metrics, the rates, the volumes, and for an
+-- official run the published cells. On any error the transaction rolls back, nothing of the run
+-- is kept but its row, and the tool marks that row failed.
 
--- All thirteen metrics of a run into metrics.case_metrics (rows of an earlier attempt of the same
--- run are replaced). Returns the number of rows written.
-create or replace function metrics.fill_case_metrics(p_run_id bigint)
+-- All thirteen metrics of a run into metrics.case_period_results, one row per case x period of
+-- intermediate.case_periods (rows of an earlier attempt of the same run are replaced). Returns
+-- the number of case x period x metric results written (the rows metrics.case_metrics shows).
+create or replace function metrics.fill_case_period_results(p_run_id bigint)
 returns bigint
 language plpgsql
+set work_mem = '256MB'
 as $$
 declare
-    rows_written bigint := 0;
-    step_rows bigint;
+    results_written bigint;
 begin
-    delete from metrics.case_metrics as cm where cm.run_id = p_run_id;
+    delete from metrics.case_period_results as r where r.run_id = p_run_id;
 
-    insert into metrics.case_metrics (run_id, metric, case_id, period_start, period_end, eligible, met, detail)
-    select p_run_id, e.metric, e.case_id, e.period_start, e.period_end, e.eligible, e.met, e.detail
-    from (
-        select * from metrics.evaluate_keywork_regular(p_run_id)
-        union all
-        select * from metrics.evaluate_pom_contact_regular(p_run_id)
-        union all
-        select * from metrics.evaluate_sentence_plan_in_place(p_run_id)
-        union all
-        select * from metrics.evaluate_high_risk_with_probation_pom(p_run_id)
-    ) as e;
-    get diagnostics step_rows = row_count;
-    rows_written := rows_written + step_rows;
+    insert into metrics.case_period_results
+    select
+        p_run_id,
+        cp.case_id,
+        cp.period_start,
+        cr.keywork_eligible, cr.keywork_met, cr.keywork_max_gap_days,
+        cr.pom_contact_eligible, cr.pom_contact_met, cr.pom_allocations,
+        cr.sentence_plan_eligible, cr.sentence_plan_met, cr.sentence_plans_counted,
+        cr.first_sentence_plan_date, cr.latest_sentence_plan_date,
+        cr.high_risk_eligible, cr.high_risk_met, cr.responsible, cr.active_pom_allocations,
+        cr.deciding_pom_staff_id, cr.deciding_pom_staff_role, cr.deciding_pom_start_date,
+        rr.handover_date, rr.handover_reason, rr.first_com_staff_id, rr.first_com_start_date,
+        rr.handover_on_time_eligible, rr.handover_on_time_met,
+        rr.prerelease_window_start, rr.handover_window_first_day, rr.handover_window_last_day,
+        rr.prerelease_liaison_contacts, rr.handover_liaison_contacts,
+        rr.prerelease_liaison_met, rr.handover_liaison_met,
+        rr.communication_eligible, rr.communication_met,
+        rr.prerelease_contacts_counted, rr.prerelease_live_contacts, rr.prerelease_contacts,
+        rr.prerelease_contact_eligible, rr.prerelease_contact_met,
+        rr.release_outcome_recorded, rr.accommodation, rr.has_id, rr.has_bank_account, rr.ete_arranged,
+        rr.accommodation_met, rr.settled_accommodation_met, rr.id_met, rr.bank_account_met, rr.ete_met,
+        rr.recall_follow_up_until, rr.recall_eligible, rr.recall_met, rr.recall_case_id, rr.recall_start_date
+    from intermediate.case_periods as cp
+    left join metrics.custody_results(p_run_id) as cr
+      on cr.case_id = cp.case_id
+     and cr.period_start = cp.period_start
+    left join metrics.release_results(p_run_id) as rr
+      on rr.case_id = cp.case_id
+     and rr.period_start = cp.period_start
+    where cp.run_id = p_run_id
+    order by cp.case_id, cp.period_start;
 
-    insert into metrics.case_metrics (run_id, metric, case_id, period_start, period_end, eligible, met, detail)
-    select p_run_id, e.metric, e.case_id, e.period_start, e.period_end, e.eligible, e.met, e.detail
-    from (
-        select * from metrics.evaluate_handover_on_time(p_run_id)
-        union all
-        select * from metrics.evaluate_communication_adequate(p_run_id)
-        union all
-        select * from metrics.evaluate_prerelease_contact_sufficient(p_run_id)
-        union all
-        select * from metrics.evaluate_release_outcomes(p_run_id)
-        union all
-        select * from metrics.evaluate_recalled_within_28_days(p_run_id)
-    ) as e;
-    get diagnostics step_rows = row_count;
-    rows_written := rows_written + step_rows;
+    analyze metrics.case_period_results;
 
-    return rows_written;
+    select
+        4 * count(*) filter (where not isempty(cp.observed))
+        + 9 * count(*) filter (where cp.released_in_period)
+    into results_written
+    from intermediate.case_periods as cp
+    where cp.run_id = p_run_id;
+    return results_written;
 end;
 $$;
-comment on function metrics.fill_case_metrics(bigint) is 'Writes all thirteen case-level metrics of a run into metrics.case_metrics (replacing rows of an earlier attempt of the same run); returns the rows written.';
+comment on function metrics.fill_case_period_results(bigint) is 'Writes metrics.case_period_results for a run from its intermediate layer: the four custody metrics for each case x period with W not empty, the nine release metrics for each released in P. Returns the case x period x metric results written.';
 
 -- A review limited to some scopes (a pipeline's `scopes:`) keeps only what belongs to them: a
 -- scope is in the review when listed, when national is listed, or when it is an establishment or
@@ -81,34 +93,6 @@ as $$
         ))
 $$;
 comment on function metrics.scope_in_review(jsonb, text, text) is 'True when a scope belongs to a review limited to p_scopes ([{"type", "id"}], NULL = every scope): listed, national listed, or an establishment / prison group inside a listed prison group or probation region.';
-
--- Removes from a scoped run the case metrics of cases counting in no listed scope (before rates
--- are counted, so a listed scope's figures are its own cases'). Returns the rows removed.
-create or replace function metrics.limit_case_metrics_to_scopes(p_run_id bigint, p_scopes jsonb)
-returns bigint
-language plpgsql
-as $$
-declare
-    removed bigint := 0;
-begin
-    if p_scopes is null or exists (select from jsonb_array_elements(p_scopes) as s where s ->> 'type' = 'national') then
-        return 0;
-    end if;
-    delete from metrics.case_metrics as cm
-    where cm.run_id = p_run_id
-      and not exists (
-        select
-        from core.case_scopes as cs
-        join jsonb_array_elements(p_scopes) as s
-          on s ->> 'type' = cs.scope_type
-         and s ->> 'id' = cs.scope_id
-        where cs.case_id = cm.case_id
-      );
-    get diagnostics removed = row_count;
-    return removed;
-end;
-$$;
-comment on function metrics.limit_case_metrics_to_scopes(bigint, jsonb) is 'Deletes a run''s case metrics for cases that count in none of p_scopes (no-op when p_scopes is NULL or lists national); returns the rows deleted.';
 
 -- The handover periods are applied by transform (core.case_handover reads core.parameters). A run
 -- whose parameters disagree with the values the loaded core model was built with would report
@@ -144,6 +128,8 @@ declare
     run_as_of date;
     effective jsonb;
     period_count integer;
+    case_period_rows bigint;
+    gap_rows bigint;
     case_metric_rows bigint;
     rate_rows bigint;
     volume_rows bigint;
@@ -190,8 +176,13 @@ begin
     end if;
 
     step_started := clock_timestamp();
-    case_metric_rows := metrics.fill_case_metrics(p_run_id);
-    case_metric_rows := case_metric_rows - metrics.limit_case_metrics_to_scopes(p_run_id, run.scopes);
+    case_period_rows := intermediate.fill_case_periods(p_run_id, run.scopes);
+    raise notice 'aggregate: case periods, % rows in % s', case_period_rows, round(extract(epoch from clock_timestamp() - step_started)::numeric, 1);
+    step_started := clock_timestamp();
+    gap_rows := intermediate.fill_contact_gaps(p_run_id);
+    raise notice 'aggregate: contact gaps, % rows in % s', gap_rows, round(extract(epoch from clock_timestamp() - step_started)::numeric, 1);
+    step_started := clock_timestamp();
+    case_metric_rows := metrics.fill_case_period_results(p_run_id);
     raise notice 'aggregate: case metrics, % rows in % s', case_metric_rows, round(extract(epoch from clock_timestamp() - step_started)::numeric, 1);
     step_started := clock_timestamp();
     rate_rows := metrics.fill_rates(p_run_id);
