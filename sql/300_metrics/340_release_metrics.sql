@@ -3,7 +3,7 @@
 -- resettlement metrics and recalled_within_28_days. One row per released case x period of a run
 -- with each metric's eligible / met and the evidence, for metrics.fill_case_period_results. Same
 -- shape as 330_custody_metrics.sql; the released population is small (a few thousand a month),
--- so the per-case look-ups stay.
+-- so contacts are read per case from the case's index entries.
 create or replace function metrics.release_results(p_run_id bigint)
 returns table (
     case_id                     text,
@@ -89,42 +89,6 @@ as $$
           and a.case_id in (select rc.case_id from released_cases as rc)
         order by a.case_id, a.start_date, a.staff_id
     ),
-    liaison_contacts as (
-        select
-            rc.case_id,
-            rc.period_start,
-            jsonb_agg(jsonb_build_object('contact_id', ct.contact_id, 'contact_type', ct.contact_type, 'contact_date', ct.contact_date)
-                      order by ct.contact_date, ct.contact_id)
-                filter (where ct.contact_date >= rc.prerelease_window_start and ct.contact_date < rc.release_date) as prerelease_contacts,
-            jsonb_agg(jsonb_build_object('contact_id', ct.contact_id, 'contact_type', ct.contact_type, 'contact_date', ct.contact_date)
-                      order by ct.contact_date, ct.contact_id)
-                filter (where ct.contact_date between rc.handover_window_first_day and rc.handover_window_last_day) as handover_contacts
-        from released_cases as rc
-        join core.contacts as ct
-          on ct.case_id = rc.case_id
-         and ct.contact_type in ('pom_com_liaison', 'handover_meeting')
-        where ct.is_completed
-        group by rc.case_id, rc.period_start
-    ),
-    prerelease_window_contacts as (
-        select
-            rc.case_id,
-            rc.period_start,
-            count(distinct ct.contact_id)::integer as contacts_counted,
-            (count(distinct ct.contact_id) filter (where ct.is_live))::integer as live_contacts,
-            jsonb_agg(jsonb_build_object('contact_id', ct.contact_id, 'contact_type', ct.contact_type,
-                                         'contact_date', ct.contact_date, 'channel', ct.channel)
-                      order by ct.contact_date, ct.contact_id) as contacts
-        from released_cases as rc
-        join core.contacts as ct
-          on ct.case_id = rc.case_id
-         and ct.contact_type in ('com_contact', 'handover_meeting')
-         and ct.contact_date >= rc.prerelease_window_start
-         and ct.contact_date < rc.release_date
-        where ct.is_completed
-          and ct.channel <> 'written'
-        group by rc.case_id, rc.period_start
-    ),
     judged as (
         select
             rc.*,
@@ -149,12 +113,36 @@ as $$
         from released_cases as rc
         left join first_com as fc
           on fc.case_id = rc.case_id
-        left join liaison_contacts as lc
-          on lc.case_id = rc.case_id
-         and lc.period_start = rc.period_start
-        left join prerelease_window_contacts as pw
-          on pw.case_id = rc.case_id
-         and pw.period_start = rc.period_start
+        -- the liaison contacts of the two communication windows, and the contacts of the
+        -- pre-release window: per released case, from the case's index entries
+        cross join lateral (
+            select
+                jsonb_agg(jsonb_build_object('contact_id', ct.contact_id, 'contact_type', ct.contact_type, 'contact_date', ct.contact_date)
+                          order by ct.contact_date, ct.contact_id)
+                    filter (where ct.contact_date >= rc.prerelease_window_start and ct.contact_date < rc.release_date) as prerelease_contacts,
+                jsonb_agg(jsonb_build_object('contact_id', ct.contact_id, 'contact_type', ct.contact_type, 'contact_date', ct.contact_date)
+                          order by ct.contact_date, ct.contact_id)
+                    filter (where ct.contact_date between rc.handover_window_first_day and rc.handover_window_last_day) as handover_contacts
+            from core.contacts as ct
+            where ct.case_id = rc.case_id
+              and ct.contact_type in ('pom_com_liaison', 'handover_meeting')
+              and ct.is_completed
+        ) as lc
+        cross join lateral (
+            select
+                count(distinct ct.contact_id)::integer as contacts_counted,
+                (count(distinct ct.contact_id) filter (where ct.is_live))::integer as live_contacts,
+                jsonb_agg(jsonb_build_object('contact_id', ct.contact_id, 'contact_type', ct.contact_type,
+                                             'contact_date', ct.contact_date, 'channel', ct.channel)
+                          order by ct.contact_date, ct.contact_id) as contacts
+            from core.contacts as ct
+            where ct.case_id = rc.case_id
+              and ct.contact_type in ('com_contact', 'handover_meeting')
+              and ct.contact_date >= rc.prerelease_window_start
+              and ct.contact_date < rc.release_date
+              and ct.is_completed
+              and ct.channel <> 'written'
+        ) as pw
         left join core.release_outcomes as ro
           on ro.case_id = rc.case_id
         -- the first recall episode of the same prisoner starting within the window after release
