@@ -205,8 +205,9 @@ final class PeerBaselineTests: AggregateTestCase {
 
         // The review question of bench-warehouse.sh: one probation region, Q4 by quarter.
         let region = try XCTUnwrap(value("select min(probation_region) from core.establishments"))
+        let parameters = try RunParameters()
         let request = AggregateRequest(from: try XCTUnwrap(CivilDate("2024-10-01")), to: try XCTUnwrap(CivilDate("2025-01-01")),
-                                       period: .quarter, parameters: RunParameters(),
+                                       period: .quarter, parameters: parameters,
                                        scopes: [RunScope(type: "probation_region", id: region)])
         let review = try AggregateRunner(connection: connection).run(request)
         try assertAgrees(run: review, peer: runPeer(extract, from: "2024-10-01", to: "2025-01-01", period: "quarter",
