@@ -6,10 +6,13 @@ APT_PACKAGES := libpq-dev postgresql zlib1g-dev libssl-dev pkg-config
 # The run notebook is executed with Debian's /usr/bin/python3 (the python3 on PATH may be another
 # interpreter without these); the notebook tests need them, and fail without them under CI.
 NOTEBOOK_PACKAGES := python3 python3-nbformat python3-nbclient python3-ipykernel python3-psycopg2 python3-pandas python3-matplotlib
+# The peer baseline (benchmarks/peer, not part of the product) runs on DuckDB from PyPI, in a venv:
+# Debian's python refuses system-wide pip installs (PEP 668).
+PEER_VENV    := .build/peer-venv
 RELEASE_BIN  := .build/release/throughcare
 DEBUG_BIN    := .build/debug/throughcare
 
-.PHONY: all deps build release demo test report-check bench bench-ingest clean
+.PHONY: all deps peer-venv build release demo test report-check bench bench-ingest bench-warehouse clean
 
 all: build
 
@@ -23,6 +26,18 @@ deps:
 	fi
 	@command -v $(SWIFT) >/dev/null || { echo "Swift 6 toolchain not found (https://swift.org/install)"; exit 1; }
 
+# A venv with DuckDB for the peer baseline; installs python3-venv when absent. Idempotent.
+peer-venv:
+	@dpkg -s python3-venv >/dev/null 2>&1 || { \
+	  echo "installing: python3-venv"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq python3-venv; \
+	}
+	@$(PEER_VENV)/bin/python -c "import duckdb" 2>/dev/null || { \
+	  echo "creating $(PEER_VENV) with duckdb"; \
+	  /usr/bin/python3 -m venv $(PEER_VENV) && $(PEER_VENV)/bin/pip install -q duckdb; \
+	}
+
 build: deps
 	$(SWIFT) build
 
@@ -32,7 +47,7 @@ release: deps
 demo: release
 	$(RELEASE_BIN) demo
 
-test: deps
+test: deps peer-venv
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --disable-swift-testing
 
@@ -48,7 +63,9 @@ report-check: build
 	fi
 	THROUGHCARE_BIN=$(DEBUG_BIN) /usr/bin/python3 scripts/report-check.py
 
+# The ingest benchmark, then the warehouse benchmark (one after the other, even under -j).
 bench: bench-ingest
+	$(MAKE) bench-warehouse
 
 bench-ingest: release
 	@missing=""; for p in bc time; do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -57,6 +74,15 @@ bench-ingest: release
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
 	fi
 	scripts/bench-ingest.sh
+
+# Throughcare against the DuckDB peer baseline on the national extract (scripts/bench-warehouse.sh).
+bench-warehouse: release peer-venv
+	@missing=""; for p in bc time; do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+	scripts/bench-warehouse.sh
 
 clean:
 	rm -rf .build .throughcare
