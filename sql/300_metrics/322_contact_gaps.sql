@@ -51,44 +51,47 @@ begin
           and ct.contact_date >= oc.observed_start
           and ct.contact_date < oc.observed_end
     ),
-    contact_days as (
-        -- contact_id is core.contacts' primary key, so rows are distinct contacts
-        select cc.case_id, cc.period_start, cc.contact_type, cc.observed_start, cc.observed_end, cc.contact_date,
-               count(*) as contacts
-        from counted_contacts as cc
-        group by cc.case_id, cc.period_start, cc.contact_type, cc.observed_start, cc.observed_end, cc.contact_date
-    ),
     gaps_before as (
+        -- each contact's gap from the date before it (W.start for the first; 0 for a second
+        -- contact on the same day, which is never the longest since W is not empty)
         select
-            cd.*,
-            coalesce(lag(cd.contact_date) over by_date, cd.observed_start) as gap_from,
-            lead(cd.contact_date) over by_date is null as is_last
-        from contact_days as cd
-        window by_date as (partition by cd.case_id, cd.period_start, cd.contact_type order by cd.contact_date)
+            cc.*,
+            cc.contact_date - coalesce(lag(cc.contact_date) over by_date, cc.observed_start) as gap_before
+        from counted_contacts as cc
+        window by_date as (partition by cc.case_id, cc.period_start, cc.contact_type order by cc.contact_date)
     ),
-    every_gap as (
-        select gb.case_id, gb.period_start, gb.contact_type, gb.gap_from, gb.contact_date as gap_to
+    contacts_per_case as (
+        -- contact_id is core.contacts' primary key, so count(*) counts distinct contacts. The
+        -- longest gap before a date, and where it ends (the earliest date on a tie), then the
+        -- gap after the last date to W.end
+        select
+            gb.case_id,
+            gb.period_start,
+            gb.contact_type,
+            gb.observed_end,
+            array_agg(distinct gb.contact_date order by gb.contact_date) as contact_dates,
+            count(*)::integer as contacts_counted,
+            max(gb.gap_before) as longest_gap_before,
+            (array_agg(gb.contact_date order by gb.gap_before desc, gb.contact_date))[1] as longest_gap_before_to,
+            max(gb.contact_date) as last_date
         from gaps_before as gb
-        union all
-        select gb.case_id, gb.period_start, gb.contact_type, gb.contact_date, gb.observed_end
-        from gaps_before as gb
-        where gb.is_last
+        group by gb.case_id, gb.period_start, gb.contact_type, gb.observed_end
     ),
     longest_gaps as (
-        select distinct on (eg.case_id, eg.period_start, eg.contact_type)
-            eg.case_id, eg.period_start, eg.contact_type,
-            eg.gap_to - eg.gap_from as longest_gap,
-            eg.gap_from as longest_gap_from,
-            eg.gap_to as longest_gap_to
-        from every_gap as eg
-        order by eg.case_id, eg.period_start, eg.contact_type, eg.gap_to - eg.gap_from desc, eg.gap_from
-    ),
-    dates_counted as (
-        select cd.case_id, cd.period_start, cd.contact_type,
-               array_agg(cd.contact_date order by cd.contact_date) as contact_dates,
-               sum(cd.contacts)::integer as contacts_counted
-        from contact_days as cd
-        group by cd.case_id, cd.period_start, cd.contact_type
+        -- a gap before a date starts before the last date, so it wins a tie with the last gap
+        select
+            cpc.case_id,
+            cpc.period_start,
+            cpc.contact_type,
+            cpc.contact_dates,
+            cpc.contacts_counted,
+            case when cpc.longest_gap_before >= cpc.observed_end - cpc.last_date
+                 then cpc.longest_gap_before else cpc.observed_end - cpc.last_date end as longest_gap,
+            case when cpc.longest_gap_before >= cpc.observed_end - cpc.last_date
+                 then cpc.longest_gap_before_to - cpc.longest_gap_before else cpc.last_date end as longest_gap_from,
+            case when cpc.longest_gap_before >= cpc.observed_end - cpc.last_date
+                 then cpc.longest_gap_before_to else cpc.observed_end end as longest_gap_to
+        from contacts_per_case as cpc
     ),
     final as (
         select
@@ -96,18 +99,14 @@ begin
             oc.period_start,
             gk.contact_type,
             gk.live_only,
-            coalesce(dc.contact_dates, '{}') as contact_dates,
-            coalesce(dc.contacts_counted, 0) as contacts_counted,
+            coalesce(lg.contact_dates, '{}') as contact_dates,
+            coalesce(lg.contacts_counted, 0) as contacts_counted,
             -- no contact date: the one gap is the whole window
             coalesce(lg.longest_gap, oc.observed_end - oc.observed_start) as longest_gap,
             coalesce(lg.longest_gap_from, oc.observed_start) as longest_gap_from,
             coalesce(lg.longest_gap_to, oc.observed_end) as longest_gap_to
         from observed_cases as oc
         cross join gap_kinds as gk
-        left join dates_counted as dc
-          on dc.case_id = oc.case_id
-         and dc.period_start = oc.period_start
-         and dc.contact_type = gk.contact_type
         left join longest_gaps as lg
           on lg.case_id = oc.case_id
          and lg.period_start = oc.period_start

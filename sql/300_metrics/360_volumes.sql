@@ -7,6 +7,7 @@
 create or replace function metrics.fill_volumes(p_run_id bigint)
 returns bigint
 language plpgsql
+set work_mem = '256MB'
 as $$
 declare
     rows_written bigint;
@@ -21,7 +22,8 @@ begin
         where r.run_id = p_run_id
     ),
     sessions_delivered as (
-        select m.period_start, c.establishment_code, count(distinct ct.contact_id) as delivered
+        -- contact_id is core.contacts' primary key: count(*) counts distinct contacts
+        select m.period_start, c.establishment_code, count(*) as delivered
         from months as m
         join core.contacts as ct
           on ct.contact_type = 'keywork_session'
@@ -47,27 +49,34 @@ begin
         cross join lateral (select c.custody_window * daterange(m.period_start, m.period_end) as days) as w
         group by m.period_start, c.establishment_code
     ),
+    allocations_on_last_day as (
+        -- allocations active on the last day of each month, per case
+        select
+            m.period_start,
+            a.case_id,
+            count(*) filter (where a.role = 'pom') as pom_allocations,
+            count(*) filter (where a.role = 'pom' and a.staff_role = 'prison_pom') as prison_pom_allocations,
+            count(*) filter (where a.role = 'keyworker') as keyworker_allocations
+        from months as m
+        join core.allocations as a
+          on a.active_days @> m.last_day
+        group by m.period_start, a.case_id
+    ),
     custody_on_last_day as (
         select
             m.period_start,
             c.establishment_code,
             count(*) as cases_in_custody,
-            sum(held.pom_allocations) as pom_allocations,
-            sum(held.prison_pom_allocations) as prison_pom_allocations,
-            sum(held.keyworker_allocations) as keyworker_allocations,
+            coalesce(sum(held.pom_allocations), 0) as pom_allocations,
+            coalesce(sum(held.prison_pom_allocations), 0) as prison_pom_allocations,
+            coalesce(sum(held.keyworker_allocations), 0) as keyworker_allocations,
             count(*) filter (where held.keyworker_allocations > 0) as cases_with_keyworker
         from months as m
         join core.cases as c
           on c.custody_window @> m.last_day
-        cross join lateral (
-            select
-                count(*) filter (where a.role = 'pom') as pom_allocations,
-                count(*) filter (where a.role = 'pom' and a.staff_role = 'prison_pom') as prison_pom_allocations,
-                count(*) filter (where a.role = 'keyworker') as keyworker_allocations
-            from core.allocations as a
-            where a.case_id = c.case_id
-              and a.active_days @> m.last_day
-        ) as held
+        left join allocations_on_last_day as held
+          on held.period_start = m.period_start
+         and held.case_id = c.case_id
         group by m.period_start, c.establishment_code
     ),
     staff_in_post as (
