@@ -70,6 +70,19 @@ public enum ContactType: String, ContractCode {
     case comContact = "com_contact"
     case pomComLiaison = "pom_com_liaison"
     case handoverMeeting = "handover_meeting"
+
+    /// Allocation roles whose holder takes part in (and so may record) this contact, from the
+    /// contract's descriptions: keyworker with prisoner, POM with prisoner, COM with prisoner,
+    /// POM and COM about the case, POM, COM and prisoner together.
+    /// `quality.contacts_without_allocation` follows it (checked by a test).
+    public var recordedBy: [AllocationRole] {
+        switch self {
+        case .keyworkSession: return [.keyworker]
+        case .pomContact: return [.pom]
+        case .comContact: return [.com]
+        case .pomComLiaison, .handoverMeeting: return [.pom, .com]
+        }
+    }
 }
 
 public enum ContactChannel: String, ContractCode {

@@ -123,6 +123,40 @@ final class ExtractContractTests: XCTestCase {
         }
     }
 
+    /// quality.contacts_without_allocation spells which allocation roles may record each contact
+    /// type; it must flag exactly the (type, role) pairs `ContactType.recordedBy` leaves out.
+    func testContactsWithoutAllocationViewFollowsTheContract() throws {
+        let database = try TestDatabase()
+        defer { database.drop() }
+        do {
+            let connection = try database.connect()
+            // One member of staff per allocation role, each holding case K in that role, each
+            // recording one contact of every type.
+            try connection.execute(script: """
+                create schema core;
+                create schema quality;
+                create table core.staff (staff_id text, role text);
+                create table core.allocations (case_id text, staff_id text, role text, staff_role text, active_days daterange);
+                create table core.contacts (contact_id text, case_id text, staff_id text, contact_type text, contact_date date, outcome text);
+                insert into core.staff select role, role from unnest(array['\(ContractCodes.allocationRoles.joined(separator: "','"))']) as role;
+                insert into core.allocations select 'K', role, role, role, daterange('2024-01-01', null) from unnest(array['\(ContractCodes.allocationRoles.joined(separator: "','"))']) as role;
+                insert into core.contacts
+                select type || '/' || role, 'K', role, type, date '2024-06-05', 'completed'
+                from unnest(array['\(ContractCodes.contactTypes.joined(separator: "','"))']) as type,
+                     unnest(array['\(ContractCodes.allocationRoles.joined(separator: "','"))']) as role;
+                """)
+            let view = repositoryRoot().appendingPathComponent("sql/200_quality/240_contacts_without_allocation.sql")
+            try connection.execute(script: try String(contentsOf: view, encoding: .utf8))
+            let flagged = Set(try connection.query("select contact_id from quality.contacts_without_allocation").rows.map { $0[0]! })
+            var expected = Set<String>()
+            for type in ContactType.allCases {
+                for role in AllocationRole.allCases where !type.recordedBy.contains(role) { expected.insert("\(type.code)/\(role.code)") }
+            }
+            XCTAssertEqual(flagged, expected)
+            XCTAssertFalse(expected.isEmpty)
+        }
+    }
+
     func testCodeListsAreTheEnums() {
         XCTAssertEqual(ContractCodes.contactTypes, ["keywork_session", "pom_contact", "com_contact", "pom_com_liaison", "handover_meeting"])
         XCTAssertEqual(ContactOutcome.didNotAttend.code, "did_not_attend")
