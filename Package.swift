@@ -56,7 +56,7 @@ let package = Package(
         ),
 
         .target(name: "TestSupport", dependencies: ["PostgresClient", "LocalPostgres", "ThroughcareCore"], path: "Tests/TestSupport"),
-        .testTarget(name: "ThroughcareCoreTests", dependencies: ["ThroughcareCore", "TestSupport"]),
+        .testTarget(name: "ThroughcareCoreTests", dependencies: ["ThroughcareCore", "PostgresClient", "TestSupport"]),
         .testTarget(name: "PostgresClientTests", dependencies: ["PostgresClient", "TestSupport"]),
         .testTarget(name: "LocalPostgresTests", dependencies: ["LocalPostgres", "PostgresClient", "TestSupport"]),
         .testTarget(name: "ExtractGeneratorTests", dependencies: ["ExtractGenerator", "Ingest", "TestSupport"]),

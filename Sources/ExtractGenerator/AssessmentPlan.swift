@@ -1,3 +1,5 @@
+import ThroughcareCore
+
 /// One row of assessments.csv (the id is assigned when written).
 struct PlannedAssessment {
     let kind: AssessmentKind

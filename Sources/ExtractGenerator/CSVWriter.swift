@@ -15,7 +15,16 @@ final class CSVWriter {
 
     private static let flushThreshold = 4 << 20
 
+    /// A writer of `entity`'s file, its header the contract's columns in order. Rows must give
+    /// every column in that order (`endRow` checks the count).
+    convenience init(url: URL, entity: ContractEntity) throws {
+        try self.init(url: url, header: entity.contract.columns.map(\.name))
+    }
+
+    private let columnCount: Int
+
     init(url: URL, header: [String]) throws {
+        columnCount = header.count
         guard FileManager.default.createFile(atPath: url.path, contents: nil) else {
             throw ThroughcareError.file("cannot create \(url.path)")
         }
@@ -112,6 +121,7 @@ final class CSVWriter {
     }
 
     func endRow() {
+        precondition(fieldsInRow == columnCount, "a row of \(fieldsInRow) fields under a header of \(columnCount) columns")
         buffer.append(0x0A)
         fieldsInRow = 0
         rowCount += 1

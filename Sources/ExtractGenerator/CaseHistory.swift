@@ -1,3 +1,5 @@
+import ThroughcareCore
+
 /// One custodial episode (a row of cases.csv) with everything later stages need to place its
 /// allocations, contacts and assessments.
 struct CaseHistory: Sendable {

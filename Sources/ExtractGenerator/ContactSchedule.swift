@@ -1,3 +1,5 @@
+import ThroughcareCore
+
 /// One row of contacts.csv before it is written. Small and flat: a national extract makes about
 /// ten million of these, though only one case's worth exists at a time.
 struct PlannedContact {

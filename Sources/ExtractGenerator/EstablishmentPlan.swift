@@ -1,3 +1,5 @@
+import ThroughcareCore
+
 /// The sentence mixes the generator draws from. A pathway is how a case came to be in custody,
 /// which fixes its sentence type and the shape of its length.
 enum SentencePathway: Int, CaseIterable, Sendable {

@@ -32,11 +32,18 @@ public struct ExtractSummary: Sendable {
 /// The same scale, seed and year always give byte-identical files.
 public struct ExtractGenerator: Sendable {
     public let scale: ExtractScale
+    /// Multiplies the scale: `scaleFactor` times its prisons (and so its cases, staff and
+    /// contacts), in the same regions. 1 writes the scale itself, byte for byte.
+    public let scaleFactor: Int
     public let seed: UInt64
     public let year: Int
 
-    public init(scale: ExtractScale, seed: UInt64, year: Int = 2024) {
+    public static let scaleFactors = 1...50
+
+    public init(scale: ExtractScale, scaleFactor: Int = 1, seed: UInt64, year: Int = 2024) {
+        precondition(Self.scaleFactors.contains(scaleFactor), "scale factor \(scaleFactor) is outside \(Self.scaleFactors)")
         self.scale = scale
+        self.scaleFactor = scaleFactor
         self.seed = seed
         self.year = year
     }
@@ -49,12 +56,11 @@ public struct ExtractGenerator: Sendable {
     /// nothing dated after 31 December of `year`. Contacts are generated case by case and
     /// streamed, so memory does not grow with the file.
     public func write(to directory: URL) throws -> ExtractSummary {
-        try ContractVocabulary.check()
         let handoverRules = try HandoverRules.specDefaults()
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
 
         var geographyRNG = SeededGenerator(seed: seed, stream: .geography)
-        let profile = ScaleProfile.profile(for: scale, rng: &geographyRNG)
+        let profile = ScaleProfile.profile(for: scale, scaleFactor: scaleFactor, rng: &geographyRNG)
         let calendar = ExtractCalendar(year: year, contactHistoryMonths: profile.contactHistoryMonths)
         let establishments = EstablishmentPlanner.plan(profile: profile, calendar: calendar, seed: seed)
         var cases = CasePopulationBuilder(establishments: establishments, calendar: calendar, handoverRules: handoverRules,
@@ -113,8 +119,7 @@ private struct ExtractFiles {
     }
 
     private func writeEstablishments(_ url: URL) throws -> Int {
-        let out = try CSVWriter(url: url, header: ["establishment_code", "name", "establishment_type", "operator",
-                                                   "prison_group", "probation_region", "keywork_frequency_weeks"])
+        let out = try CSVWriter(url: url, entity: .establishments)
         for plan in establishments {
             out.text(plan.code)
             out.text(plan.name)
@@ -130,8 +135,7 @@ private struct ExtractFiles {
     }
 
     private func writeStaff(_ url: URL) throws -> Int {
-        let out = try CSVWriter(url: url, header: ["staff_id", "role", "establishment_code", "probation_region", "fte",
-                                                   "start_date", "end_date"])
+        let out = try CSVWriter(url: url, entity: .staff)
         for member in roster.members {
             out.identifier(Self.staffPrefix, member.number, width: Self.staffWidth)
             out.text(member.role.rawValue)
@@ -154,9 +158,7 @@ private struct ExtractFiles {
     }
 
     private func writeCases(_ url: URL) throws -> Int {
-        let out = try CSVWriter(url: url, header: ["case_id", "prisoner_id", "establishment_code", "sentence_type",
-                                                   "sentence_start_date", "expected_release_date", "parole_eligibility_date",
-                                                   "release_date", "tier", "rosh", "mappa_level", "release_region"])
+        let out = try CSVWriter(url: url, entity: .cases)
         for history in cases {
             out.identifier(Self.casePrefix, history.number, width: Self.caseWidth)
             out.text(PrisonerNumber.format(history.prisoner))
@@ -177,7 +179,7 @@ private struct ExtractFiles {
     }
 
     private func writeAllocations(_ url: URL) throws -> Int {
-        let out = try CSVWriter(url: url, header: ["case_id", "staff_id", "role", "start_date", "end_date"])
+        let out = try CSVWriter(url: url, entity: .allocations)
         for history in cases {
             for allocation in history.allocations {
                 out.identifier(Self.casePrefix, history.number, width: Self.caseWidth)
@@ -193,8 +195,7 @@ private struct ExtractFiles {
     }
 
     private func writeContacts(_ url: URL) throws -> Int {
-        let out = try CSVWriter(url: url, header: ["contact_id", "case_id", "staff_id", "contact_type", "contact_at",
-                                                   "channel", "outcome", "duration_minutes"])
+        let out = try CSVWriter(url: url, entity: .contacts)
         let codes = CodeBytes()
         var planned: [PlannedContact] = []
         planned.reserveCapacity(4096)
@@ -208,10 +209,10 @@ private struct ExtractFiles {
                 out.identifier(Self.contactPrefix, contactNumber, width: Self.contactWidth)
                 out.identifier(Self.casePrefix, history.number, width: Self.caseWidth)
                 out.identifier(Self.staffPrefix, roster.members[Int(contact.staff)].number, width: Self.staffWidth)
-                out.bytes(codes.contactType[Int(contact.type.rawValue)])
+                out.bytes(codes.bytes(contact.type))
                 out.timestamp(CivilDay(ordinal: Int(contact.day)), minuteOfDay: Int(contact.minute), style: contact.style)
-                out.bytes(codes.channel[Int(contact.channel.rawValue)])
-                out.bytes(codes.outcome[Int(contact.outcome.rawValue)])
+                out.bytes(codes.bytes(contact.channel))
+                out.bytes(codes.bytes(contact.outcome))
                 if contact.duration >= 0 { out.int(Int(contact.duration)) } else { out.empty() }
                 out.endRow()
             }
@@ -221,7 +222,7 @@ private struct ExtractFiles {
     }
 
     private func writeAssessments(_ url: URL) throws -> Int {
-        let out = try CSVWriter(url: url, header: ["assessment_id", "case_id", "kind", "completed_date", "staff_id"])
+        let out = try CSVWriter(url: url, entity: .assessments)
         var assessmentNumber = 0
         for history in cases {
             let planned = AssessmentPlanner.plan(history, establishment: establishments[history.establishment],
@@ -245,7 +246,7 @@ private struct ExtractFiles {
     }
 
     private func writeReleaseOutcomes(_ url: URL) throws -> Int {
-        let out = try CSVWriter(url: url, header: ["case_id", "accommodation", "has_id", "has_bank_account", "ete_arranged"])
+        let out = try CSVWriter(url: url, entity: .releaseOutcomes)
         for history in cases {
             guard let outcome = ReleaseOutcomePlanner.outcome(for: history, establishment: establishments[history.establishment],
                                                               seed: seed) else { continue }

@@ -1,3 +1,5 @@
+import ThroughcareCore
+
 /// The twelve probation regions of England and Wales, each with the prison groups the generator
 /// may place establishments in and the counties used to decorate establishment names.
 ///
@@ -64,9 +66,17 @@ enum PlaceNames {
     static let tails = ["ford", "ley", "moor", "wood", "bridge", "field", "hurst", "ton", "dale", "by", "combe",
                         "gate", "hill", "stow", "brook", "haven", "mere", "wick"]
 
+    /// Distinct two-syllable names.
+    static var capacity: Int { heads.count * tails.count }
+
+    /// A name not in `used`. Once every two-syllable name is taken (a scale factor's many
+    /// prisons), names repeat with a number: "Thornmoor 2", then "Thornmoor 3" (the code keeps
+    /// only the letters, and stays unique through `establishmentCode`).
     static func draw(_ rng: inout SeededGenerator, avoiding used: inout Set<String>) -> String {
+        let round = used.count / capacity
         while true {
-            let name = rng.element(of: heads) + rng.element(of: tails)
+            var name = rng.element(of: heads) + rng.element(of: tails)
+            if round > 0 { name += " \(round + 1)" }
             if used.insert(name).inserted { return name }
         }
     }
@@ -86,6 +96,20 @@ struct ScaleProfile: Sendable {
     let populationFactor: Double
     /// Months of bulk contact history before the extract year.
     let contactHistoryMonths: Int
+
+    /// The scale's profile with `scaleFactor` times its establishments: each region's list of
+    /// establishment types repeated, in the same regions and groups, so cases, staff and contacts
+    /// grow with it. A factor of 1 is the scale itself.
+    static func profile(for scale: ExtractScale, scaleFactor: Int, rng: inout SeededGenerator) -> ScaleProfile {
+        let base = profile(for: scale, rng: &rng)
+        guard scaleFactor > 1 else { return base }
+        let layouts = base.layouts.map { layout in
+            RegionLayout(regionName: layout.regionName,
+                         establishmentTypes: Array([[EstablishmentType]](repeating: layout.establishmentTypes, count: scaleFactor).joined()),
+                         groupCount: layout.groupCount)
+        }
+        return ScaleProfile(layouts: layouts, populationFactor: base.populationFactor, contactHistoryMonths: base.contactHistoryMonths)
+    }
 
     static func profile(for scale: ExtractScale, rng: inout SeededGenerator) -> ScaleProfile {
         switch scale {

@@ -1,3 +1,5 @@
+import ThroughcareCore
+
 /// A seedable pseudo-random generator: xoshiro256** seeded through SplitMix64.
 ///
 /// The extract must be byte-identical for a given scale and seed on any machine and toolchain, so

@@ -1,3 +1,5 @@
+import ThroughcareCore
+
 /// One row of staff.csv.
 struct StaffMember: Sendable {
     /// The number in the staff id (`S000123`).

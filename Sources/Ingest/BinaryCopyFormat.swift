@@ -1,3 +1,5 @@
+import ThroughcareCore
+
 /// PostgreSQL's binary COPY format, for the values the contract allows.
 ///
 /// Why binary: with text COPY the server parses every timestamp, date and integer again
@@ -16,17 +18,12 @@ enum BinaryCopyFormat {
     static let trailer: [UInt8] = [0xFF, 0xFF]
 
     /// 2000-01-01, PostgreSQL's epoch, in days since 1970-01-01.
-    static let postgresEpochDay = 10_957
+    static let postgresEpochDay = CivilDate.postgresEpochDaysSince1970
 
-    /// Days from 1970-01-01 to a proleptic Gregorian date (PostgreSQL's calendar), any year.
+    /// Days from 1970-01-01 to a proleptic Gregorian date (PostgreSQL's calendar): `CivilDate`'s.
     @inline(__always)
     static func daysSince1970(year: Int, month: Int, day: Int) -> Int {
-        let shiftedYear = month <= 2 ? year - 1 : year
-        let era = (shiftedYear >= 0 ? shiftedYear : shiftedYear - 399) / 400
-        let yearOfEra = shiftedYear - era * 400
-        let dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
-        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        return era * 146_097 + dayOfEra - 719_468
+        CivilDate.daysSince1970(year: year, month: month, day: day)
     }
 
     @inline(__always)

@@ -1,3 +1,5 @@
+import ThroughcareCore
+
 /// Byte-level checks for the contract's field types. They accept a strict subset of what
 /// PostgreSQL parses, so a row that passes here can never make COPY fail.
 enum FieldValidation {
@@ -35,10 +37,8 @@ enum FieldValidation {
     static func isDatePrefix(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         guard bytes.count >= 10, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"),
               let year = digits(bytes, 0, 4), let month = digits(bytes, 5, 2), let day = digits(bytes, 8, 2),
-              year >= 1, (1...12).contains(month) else { return false }
-        let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
-        let monthDays = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
-        return day >= 1 && day <= monthDays[month - 1]
+              year >= 1 else { return false }
+        return CivilDate.isValid(year: year, month: month, day: day)
     }
 
     /// `YYYY-MM-DD[T ]HH:MM[:SS[.fraction]][Z|±HH[:MM]|±HHMM]`.

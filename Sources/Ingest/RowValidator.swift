@@ -40,9 +40,8 @@ final class RowValidator {
     private var spans: [Range<Int>?]
     /// Scratch space for quoted fields whose `""` pairs must be collapsed.
     private var unescaped = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: 4096)
-    /// Columns the reference checks read on every row, resolved once.
-    private let caseIDColumn: Int?
-    private let staffIDColumn: Int?
+    /// The contract's references and row rules, resolved to column positions once.
+    private let rowRules: [CheckedRule]
 
     init(schema: EntitySchema, header: [String], references: ReferenceIndex, batchID: Int64) {
         self.schema = schema
@@ -57,8 +56,7 @@ final class RowValidator {
         }
         columnIndex = Dictionary(uniqueKeysWithValues: schema.columns.enumerated().map { ($0.element.name, $0.offset) })
         keyColumns = schema.keyColumns.map { schema.columnIndex($0) }
-        caseIDColumn = schema.columns.firstIndex { $0.name == "case_id" }
-        staffIDColumn = schema.columns.firstIndex { $0.name == "staff_id" }
+        rowRules = Self.checkedRules(schema)
         spans = Array(repeating: nil, count: schema.columns.count)
         suffix = Array("\t\(batchID)\t".utf8)
         self.batchID = batchID
@@ -265,54 +263,107 @@ final class RowValidator {
         return nil
     }
 
+    /// A contract row rule or reference, resolved to column positions once per file.
+    enum CheckedRule {
+        /// The value of `column` (when given) must exist in `entity`.
+        case reference(column: Int, entity: ContractEntity)
+        /// `column` is required when `codeColumn` holds one of `codes` (normalised code bytes).
+        case requiredWhen(column: Int, codeColumn: Int, codes: [[UInt8]], condition: String)
+        case notBefore(column: Int, earlier: Int)
+        case roleFitsStaffRole(roleColumn: Int, staffColumn: Int)
+        case caseReleased(column: Int)
+    }
+
+    /// The contract's references and row rules in the order they are checked: references of
+    /// required columns (a value must exist before it is looked at further), the conditional
+    /// requirements, references of optional columns, then the remaining rules in contract order.
+    static func checkedRules(_ schema: EntitySchema) -> [CheckedRule] {
+        let contract = schema.contract
+        let index = { (name: String) in schema.columnIndex(name) }
+        var requiredReferences: [CheckedRule] = []
+        var optionalReferences: [CheckedRule] = []
+        for (position, column) in contract.columns.enumerated() {
+            guard let target = column.references else { continue }
+            if column.required {
+                requiredReferences.append(.reference(column: position, entity: target))
+            } else {
+                optionalReferences.append(.reference(column: position, entity: target))
+            }
+        }
+        var conditional: [CheckedRule] = []
+        var others: [CheckedRule] = []
+        for rule in contract.rules {
+            switch rule {
+            case let .requiredWhen(column, codeColumn, codes, condition):
+                conditional.append(.requiredWhen(column: index(column), codeColumn: index(codeColumn),
+                                                 codes: codes.map { Array($0.utf8) }, condition: condition))
+            case let .notBefore(column, earlier):
+                others.append(.notBefore(column: index(column), earlier: index(earlier)))
+            case let .allocationRoleFitsStaffRole(roleColumn, staffColumn):
+                others.append(.roleFitsStaffRole(roleColumn: index(roleColumn), staffColumn: index(staffColumn)))
+            case let .referencedCaseReleased(column):
+                others.append(.caseReleased(column: index(column)))
+            }
+        }
+        return requiredReferences + conditional + optionalReferences + others
+    }
+
     /// Rules that involve several columns or other files.
     private func checkRowRules() -> RowRejection? {
-        switch schema.entity {
-        case .establishments:
-            return nil
-        case .staff:
-            let role = text("role")!
-            if role == "com" {
-                if text("probation_region") == nil {
-                    return RowRejection(column: "probation_region", reason: "probation_region is required for a com")
+        for rule in rowRules {
+            if let rejection = check(rule) { return rejection }
+        }
+        return nil
+    }
+
+    private func check(_ rule: CheckedRule) -> RowRejection? {
+        switch rule {
+        case let .reference(column, entity):
+            switch entity {
+            case .cases: return checkCase(column)
+            case .staff: return checkStaff(column)
+            case .establishments:
+                guard let code = text(column) else { return nil }
+                if !references.establishments.contains(code) {
+                    return RowRejection(column: columns[column].name,
+                                        reason: references.missingReason(.establishments, column: columns[column].name, key: code))
                 }
-            } else if text("establishment_code") == nil {
-                return RowRejection(column: "establishment_code", reason: "establishment_code is required for role \(role)")
+                return nil
+            default:
+                preconditionFailure("the contract refers only to establishments, staff and cases")
             }
-            if let code = text("establishment_code"), !references.establishments.contains(code) {
-                return RowRejection(column: "establishment_code", reason: references.missingReason(.establishments, column: "establishment_code", key: code))
+        case let .requiredWhen(column, codeColumn, codes, condition):
+            guard spans[column] == nil, let codeSpan = spans[codeColumn] else { return nil }
+            let applies = values.withUnsafeBufferPointer { values in
+                codes.contains { $0.elementsEqual(UnsafeBufferPointer(rebasing: values[codeSpan])) }
             }
-            return checkOrder("start_date", "end_date")
-        case .cases:
-            let code = text("establishment_code")!
-            if !references.establishments.contains(code) {
-                return RowRejection(column: "establishment_code", reason: references.missingReason(.establishments, column: "establishment_code", key: code))
-            }
-            let sentenceType = text("sentence_type")!
-            if sentenceType != "indeterminate" && text("expected_release_date") == nil {
-                return RowRejection(column: "expected_release_date", reason: "expected_release_date is required for a \(sentenceType) sentence")
-            }
-            return checkOrder("sentence_start_date", "release_date")
-        case .allocations:
-            if let rejection = checkCase(requireRelease: false) { return rejection }
-            let staffID = text("staff_id")!
+            guard applies else { return nil }
+            let name = columns[column].name
+            let code = text(codeColumn)!
+            return RowRejection(column: name, reason: "\(name) is required \(condition.replacing("{code}", with: code))")
+        case let .notBefore(column, earlier):
+            return checkOrder(earlier, column)
+        case let .roleFitsStaffRole(roleColumn, staffColumn):
+            let staffID = text(staffColumn)!
             guard let staffRole = references.staffRoles[staffID] else {
-                return RowRejection(column: "staff_id", reason: references.missingReason(.staff, column: "staff_id", key: staffID))
+                return RowRejection(column: columns[staffColumn].name,
+                                    reason: references.missingReason(.staff, column: columns[staffColumn].name, key: staffID))
             }
-            let role = text("role")!
+            let role = text(roleColumn)!
             let allowed = ContractCodes.staffRoles(forAllocationRole: role)
             if !allowed.contains(staffRole) {
-                return RowRejection(column: "role", reason: "role \(role) does not agree with staff \(staffID)'s role \(staffRole) (a \(role) allocation needs \(allowed.joined(separator: " or ")))")
+                return RowRejection(column: columns[roleColumn].name, reason: "role \(role) does not agree with staff \(staffID)'s role \(staffRole) (a \(role) allocation needs \(allowed.joined(separator: " or ")))")
             }
-            return checkOrder("start_date", "end_date")
-        case .contacts:
-            if let rejection = checkCase(requireRelease: false) { return rejection }
-            return checkStaff(required: true)
-        case .assessments:
-            if let rejection = checkCase(requireRelease: false) { return rejection }
-            return checkStaff(required: false)
-        case .releaseOutcomes:
-            return checkCase(requireRelease: true)
+            return nil
+        case let .caseReleased(column):
+            let caseID = text(column)!
+            guard let released = references.caseReleased[caseID] else {
+                return RowRejection(column: columns[column].name, reason: references.missingReason(.cases, column: columns[column].name, key: caseID))
+            }
+            if !released {
+                return RowRejection(column: columns[column].name, reason: "case \(caseID) has no release_date, so it cannot have a release outcome")
+            }
+            return nil
         }
     }
 
@@ -322,32 +373,30 @@ final class RowValidator {
         return values.withUnsafeBufferPointer { keys.contains(UnsafeBufferPointer(rebasing: $0[span])) }
     }
 
-    private func checkCase(requireRelease: Bool) -> RowRejection? {
-        if !requireRelease && value(caseIDColumn!, isIn: references.caseIDs) { return nil }
-        let caseID = text(caseIDColumn!)!
-        guard let released = references.caseReleased[caseID] else {
-            return RowRejection(column: "case_id", reason: references.missingReason(.cases, column: "case_id", key: caseID))
-        }
-        if requireRelease && !released {
-            return RowRejection(column: "case_id", reason: "case \(caseID) has no release_date, so it cannot have a release outcome")
+    private func checkCase(_ column: Int) -> RowRejection? {
+        if value(column, isIn: references.caseIDs) { return nil }
+        guard let caseID = text(column) else { return nil }
+        if references.caseReleased[caseID] == nil {
+            return RowRejection(column: columns[column].name, reason: references.missingReason(.cases, column: columns[column].name, key: caseID))
         }
         return nil
     }
 
-    private func checkStaff(required: Bool) -> RowRejection? {
-        if value(staffIDColumn!, isIn: references.staffIDs) { return nil }
-        guard let staffID = text(staffIDColumn!) else { return nil }
+    private func checkStaff(_ column: Int) -> RowRejection? {
+        if value(column, isIn: references.staffIDs) { return nil }
+        guard let staffID = text(column) else { return nil }
         if references.staffRoles[staffID] == nil {
-            return RowRejection(column: "staff_id", reason: references.missingReason(.staff, column: "staff_id", key: staffID))
+            return RowRejection(column: columns[column].name, reason: references.missingReason(.staff, column: columns[column].name, key: staffID))
         }
         return nil
     }
 
     /// ISO dates compare correctly as text.
-    private func checkOrder(_ first: String, _ second: String) -> RowRejection? {
+    private func checkOrder(_ first: Int, _ second: Int) -> RowRejection? {
         guard let start = text(first), let end = text(second) else { return nil }
         if end < start {
-            return RowRejection(column: second, reason: "\(second) \(end) is before \(first) \(start)")
+            let firstName = columns[first].name, secondName = columns[second].name
+            return RowRejection(column: secondName, reason: "\(secondName) \(end) is before \(firstName) \(start)")
         }
         return nil
     }

@@ -11,7 +11,11 @@ struct GenerateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "generate",
         abstract: "Write a synthetic extract (every contract file), deterministic for a seed.",
-        discussion: "small: a few prisons, seconds. region: one probation region. national: ~120 prisons, ~85,000 cases, ~10 million contacts.")
+        discussion: """
+            small: a few prisons, seconds. region: one probation region. national: ~120 prisons, ~85,000 cases, \
+            ~10 million contacts. --scale-factor N writes N times the scale's prisons (and so about N times its \
+            cases, staff and contacts) in the same regions; 1 writes the scale itself.
+            """)
 
     @Option(help: "Directory to write the CSV files into (created if missing).")
     var out: String
@@ -19,16 +23,26 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: "small, region or national.")
     var scale: ExtractScale = .small
 
+    @Option(help: "Multiply the scale: N times its prisons, cases and contacts (1–50).")
+    var scaleFactor: Int = 1
+
     @Option(help: "Random seed: the same seed writes the same files.")
     var seed: UInt64 = 1
 
+    func validate() throws {
+        guard ExtractGenerator.scaleFactors.contains(scaleFactor) else {
+            throw ValidationError("--scale-factor must be a whole number from \(ExtractGenerator.scaleFactors.lowerBound) to \(ExtractGenerator.scaleFactors.upperBound), e.g. --scale-factor 3; got \(scaleFactor)")
+        }
+    }
+
     func run() throws {
         let started = Date()
-        let summary = try ExtractGenerator(scale: scale, seed: seed).write(to: URL(fileURLWithPath: out))
+        let summary = try ExtractGenerator(scale: scale, scaleFactor: scaleFactor, seed: seed).write(to: URL(fileURLWithPath: out))
         for (file, rows) in summary.rowsByFile.sorted(by: { $0.key < $1.key }) {
             Console.print("  \(file.padding(toLength: 24, withPad: " ", startingAt: 0)) \(TerminalProgress.grouped(rows)) rows")
         }
-        Console.print(String(format: "wrote %@ extract to %@ in %.1f s", scale.rawValue, out, Date().timeIntervalSince(started)))
+        let label = scaleFactor == 1 ? scale.rawValue : "\(scale.rawValue) ×\(scaleFactor)"
+        Console.print(String(format: "wrote %@ extract to %@ in %.1f s", label, out, Date().timeIntervalSince(started)))
     }
 }
 

@@ -23,7 +23,7 @@ struct Throughcare: ParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [
-            DemoCommand.self, GenerateCommand.self, IngestCommand.self, TransformCommand.self,
+            DemoCommand.self, GenerateCommand.self, ContractCommand.self, IngestCommand.self, TransformCommand.self,
             AggregateCommand.self, RunCommand.self, ValidateCommand.self, CheckCommand.self, CaseFileCommand.self, SampleCommand.self, ExportCommand.self,
             PruneCommand.self, DatabaseCommand.self,
         ]
