@@ -115,8 +115,12 @@ def quote(text):
 # =============================================================================================
 
 MACROS = r"""
--- a field: spaces and tabs trimmed, empty = NULL
-create or replace macro field(x) as nullif(trim(x, ' ' || chr(9)), '');
+-- a field: spaces and tabs trimmed, empty = NULL (trim with a character list is slow, so it runs
+-- only on the few fields with a space at either end or a tab)
+create or replace macro field(x) as
+    case when starts_with(x, ' ') or ends_with(x, ' ') or contains(x, chr(9))
+         then nullif(trim(x, ' ' || chr(9)), '')
+         else nullif(x, '') end;
 create or replace macro ok_identifier(x) as length(x) <= 64;
 create or replace macro ok_text(x) as length(x) <= 500;
 create or replace macro ok_date(x) as regexp_full_match(x, '[0-9]{4}-[0-9]{2}-[0-9]{2}')
@@ -132,6 +136,10 @@ create or replace macro ok_timestamp(x) as
     regexp_full_match(x, '[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,9})?)?([Zz]|[+-](0[0-9]|1[0-5])(:?[0-5][0-9])?)?')
     and try_cast(substr(x, 1, 10) as date) is not null;
 """
+
+# contacts.csv is the big file (millions of rows): its two codes are stored as ENUMs (one byte a
+# value); an invalid code casts to NULL
+CODE_TYPES = {"contact_type_code": "contact_type", "channel_code": "channel"}
 
 
 def find_file(directory, stem):
@@ -152,58 +160,73 @@ def read_header(path):
     return header
 
 
-def raw_source(con, directory, stem, rejects):
-    """A view `raw_<stem>` of the file, every column text, fields trimmed (blank = NULL), in file
-    order. Records the CSV cannot split (wrong field count, broken quoting) are rejected."""
-    path = find_file(directory, stem)
-    columns = FILES[stem]
-    if path is None:
-        select = ", ".join(f"null::varchar as {c}" for c in columns)
-        con.execute(f"create or replace temp view raw_{stem} as select {select} where false")
-        rejects[stem] = (0, 0)
-        return
-    header = read_header(path)
-    missing = [c for c, required in columns.items() if required and c not in header]
-    if missing:
-        sys.exit(f"{os.path.basename(path)}: missing required header column(s) {', '.join(missing)}; Throughcare fails this file")
-    spec = "{" + ", ".join(f"{quote(h)}: 'VARCHAR'" for h in header) + "}"
-    con.execute(f"""
-        create or replace temp table file_{stem} as
-        select * from read_csv({quote(path)}, columns = {spec}, header = true, auto_detect = false,
-                               delim = ',', quote = '"', escape = '"', strict_mode = true,
-                               null_padding = false, ignore_errors = true, store_rejects = true,
-                               rejects_table = 'rejects_{stem}', rejects_scan = 'scan_{stem}')
-    """)
-    structural = con.execute(f"select count(distinct line) from rejects_{stem}").fetchone()[0]
-    select = ", ".join(
-        (f"field({quote_ident(c)}) as {c}" if c in header else f"null::varchar as {c}") for c in columns)
-    con.execute(f"create or replace temp view raw_{stem} as select rowid as line, {select} from file_{stem}")
-    rejects[stem] = (structural, structural)
-
-
 def quote_ident(name):
     return '"' + name.replace('"', '""') + '"'
 
 
-def validated(con, stem, checks_sql, key, rejects):
-    """Keeps the rows of raw_<stem> passing every check, then the first occurrence of each key;
-    fails like ingest when more than 5% of the file's rows are rejected."""
+def read_checked(con, directory, stem, columns_sql, checks_sql, rejects):
+    """One streaming pass of DuckDB's CSV reader over <stem>.csv into the table checked_<stem>:
+    one row per record, in file order (rowid = record order; the session preserves insertion
+    order while loading), holding `columns_sql` (the normalised, typed values, computed from the
+    trimmed fields `r.<column>`) and `row_ok`, the contract's checks of the row on its own
+    (`checks_sql`). No raw text copy of the file is kept. Records the CSV cannot split (wrong
+    field count, broken quoting) are rejected by the reader."""
+    path = find_file(directory, stem)
+    columns = FILES[stem]
+    if path is None:
+        records = "(select " + ", ".join(f"null::varchar as {c}" for c in columns) + " where false)"
+        header = list(columns)
+    else:
+        header = read_header(path)
+        missing = [c for c, required in columns.items() if required and c not in header]
+        if missing:
+            sys.exit(f"{os.path.basename(path)}: missing required header column(s) {', '.join(missing)}; Throughcare fails this file")
+        spec = "{" + ", ".join(f"{quote(h)}: 'VARCHAR'" for h in header) + "}"
+        records = f"""read_csv({quote(path)}, columns = {spec}, header = true, auto_detect = false,
+                               delim = ',', quote = '"', escape = '"', strict_mode = true,
+                               null_padding = false, ignore_errors = true, store_rejects = true,
+                               rejects_table = 'rejects_{stem}', rejects_scan = 'scan_{stem}')"""
+    fields = ", ".join(
+        (f"field({quote_ident(c)}) as {c}" if c in header else f"null::varchar as {c}") for c in columns)
     con.execute(f"""
-        create or replace temp table valid_{stem} as
-        select * from raw_{stem} as r where {checks_sql}
+        create or replace temp table checked_{stem} as
+        with records as (
+            select * from {records}            -- every column text, as the file has it
+        ),
+        trimmed_fields as (
+            select {fields} from records       -- spaces and tabs trimmed, blank = NULL
+        )
+        select {columns_sql},
+               coalesce({checks_sql}, false) as row_ok
+        from trimmed_fields as r
     """)
-    total = con.execute(f"select count(*) from raw_{stem}").fetchone()[0]
-    good = con.execute(f"select count(*) from valid_{stem}").fetchone()[0]
-    distinct = con.execute(f"select count(*) from (select distinct {key} from valid_{stem})").fetchone()[0]
-    if distinct < good:
-        # a duplicate of a key seen earlier in the same file: the first occurrence loads
-        con.execute(f"""
-            create or replace temp table valid_{stem} as
-            select * from valid_{stem}
-            qualify row_number() over (partition by {key} order by line) = 1
-        """)
+    structural = 0 if path is None else con.execute(f"select count(distinct line) from rejects_{stem}").fetchone()[0]
+    rejects[stem] = (structural, structural)
+
+
+def keep_valid(con, stem, references_sql, key, rejects):
+    """Deletes from checked_<stem> the rows failing a check of the row (`row_ok`) or of its
+    references to the files read before (`references_sql`, over the row `c`), then every later
+    occurrence of a key seen earlier in the file (the first valid occurrence loads); fails like
+    ingest when more than 5% of the file's rows are rejected."""
+    total = con.execute(f"select count(*) from checked_{stem}").fetchone()[0]
+    con.execute(f"delete from checked_{stem} as c where not (c.row_ok and {references_sql})")
+    con.execute(f"""
+        delete from checked_{stem} where rowid in (
+            with duplicated_keys as (
+                select {key} from checked_{stem} group by all having count(*) > 1
+            ),
+            later_occurrences as (
+                select c.rowid as line
+                from checked_{stem} as c join duplicated_keys using ({key})
+                qualify row_number() over (partition by {key} order by c.rowid) > 1
+            )
+            select line from later_occurrences
+        )
+    """)
+    kept = con.execute(f"select count(*) from checked_{stem}").fetchone()[0]
     structural, _ = rejects[stem]
-    rejected = structural + total - distinct
+    rejected = structural + total - kept
     rows = structural + total
     rejects[stem] = (rejected, rows)
     if rows and rejected / rows > MAX_REJECT_RATE:
@@ -212,12 +235,16 @@ def validated(con, stem, checks_sql, key, rejects):
 
 def load_extract(con, directory):
     con.execute(MACROS)
+    for type_name, code_list in CODE_TYPES.items():
+        con.execute(f"create type {type_name} as enum {sql_list(CODES[code_list])}")
     rejects = {}
-    for stem in FILES:
-        raw_source(con, directory, stem, rejects)
 
     # establishments.csv
-    validated(con, "establishments", f"""
+    read_checked(con, directory, "establishments", """
+        r.establishment_code, r.name, lower(r.establishment_type) as establishment_type,
+        lower(r.operator) as operator, r.prison_group, r.probation_region,
+        coalesce(try_cast(r.keywork_frequency_weeks as integer), 1) as keywork_frequency_weeks
+    """, f"""
         regexp_full_match(r.establishment_code, '[A-Z0-9]{{2,5}}')
         and r.name is not null and ok_text(r.name)
         and lower(r.establishment_type) in {sql_list(CODES['establishment_type'])}
@@ -225,17 +252,19 @@ def load_extract(con, directory):
         and r.prison_group is not null and ok_text(r.prison_group)
         and r.probation_region is not null and ok_text(r.probation_region)
         and (r.keywork_frequency_weeks is null or ok_integer(r.keywork_frequency_weeks, 1, 52))
-    """, "establishment_code", rejects)
+    """, rejects)
+    keep_valid(con, "establishments", "true", "establishment_code", rejects)
     con.execute("""
         create or replace temp table establishments as
-        select establishment_code, name, lower(establishment_type) as establishment_type,
-               lower(operator) as operator, prison_group, probation_region,
-               coalesce(cast(keywork_frequency_weeks as integer), 1) as keywork_frequency_weeks
-        from valid_establishments
+        select * exclude (row_ok) from checked_establishments
     """)
 
     # staff.csv: establishment required but for a com, probation_region required for a com
-    validated(con, "staff", f"""
+    read_checked(con, directory, "staff", """
+        r.staff_id, lower(r.role) as role, r.establishment_code, r.probation_region,
+        try_cast(r.fte as decimal(4, 3)) as fte,            -- core.staff.fte is numeric(4, 3)
+        try_cast(r.start_date as date) as start_date, try_cast(r.end_date as date) as end_date
+    """, f"""
         r.staff_id is not null and ok_identifier(r.staff_id)
         and lower(r.role) in {sql_list(CODES['staff_role'])}
         and (r.establishment_code is null or ok_identifier(r.establishment_code))
@@ -244,19 +273,23 @@ def load_extract(con, directory):
         and (r.end_date is null or ok_date(r.end_date))
         and (lower(r.role) <> 'com' or r.probation_region is not null)
         and (lower(r.role) = 'com' or r.establishment_code is not null)
-        and (r.establishment_code is null or r.establishment_code in (select establishment_code from establishments))
         and (r.end_date is null or r.end_date >= r.start_date)
+    """, rejects)
+    keep_valid(con, "staff", """
+        (c.establishment_code is null or c.establishment_code in (select establishment_code from establishments))
     """, "staff_id", rejects)
-    con.execute("""
-        create or replace temp table staff as
-        select staff_id, lower(role) as role, establishment_code, probation_region,
-               cast(fte as decimal(4, 3)) as fte,            -- core.staff.fte is numeric(4, 3)
-               cast(start_date as date) as start_date, cast(end_date as date) as end_date
-        from valid_staff
-    """)
+    con.execute("create or replace temp table staff as select * exclude (row_ok) from checked_staff")
 
     # cases.csv
-    validated(con, "cases", f"""
+    read_checked(con, directory, "cases", """
+        r.case_id, r.prisoner_id, r.establishment_code, lower(r.sentence_type) as sentence_type,
+        try_cast(r.sentence_start_date as date) as sentence_start_date,
+        try_cast(r.expected_release_date as date) as expected_release_date,
+        try_cast(r.parole_eligibility_date as date) as parole_eligibility_date,
+        try_cast(r.release_date as date) as release_date,
+        lower(r.tier) as tier, lower(r.rosh) as rosh, try_cast(r.mappa_level as integer) as mappa_level,
+        r.release_region
+    """, f"""
         r.case_id is not null and ok_identifier(r.case_id)
         and r.prisoner_id is not null and ok_identifier(r.prisoner_id)
         and r.establishment_code is not null and ok_identifier(r.establishment_code)
@@ -269,46 +302,56 @@ def load_extract(con, directory):
         and lower(r.rosh) in {sql_list(CODES['rosh'])}
         and r.mappa_level is not null and ok_integer(r.mappa_level, 0, 3)
         and (r.release_region is null or ok_text(r.release_region))
-        and r.establishment_code in (select establishment_code from establishments)
         and (lower(r.sentence_type) = 'indeterminate' or r.expected_release_date is not null)
         and (r.release_date is null or r.release_date >= r.sentence_start_date)
-    """, "case_id", rejects)
+    """, rejects)
+    keep_valid(con, "cases", "c.establishment_code in (select establishment_code from establishments)",
+               "case_id", rejects)
     con.execute("""
         create or replace temp table cases as
-        select c.case_id, c.prisoner_id, c.establishment_code, lower(c.sentence_type) as sentence_type,
-               cast(c.sentence_start_date as date) as sentence_start_date,
-               cast(c.expected_release_date as date) as expected_release_date,
-               cast(c.parole_eligibility_date as date) as parole_eligibility_date,
-               cast(c.release_date as date) as release_date,
-               lower(c.tier) as tier, lower(c.rosh) as rosh, cast(c.mappa_level as integer) as mappa_level,
-               c.release_region, e.prison_group, e.probation_region
-        from valid_cases as c
+        select c.* exclude (row_ok), e.prison_group, e.probation_region
+        from checked_cases as c
         join establishments as e using (establishment_code)
     """)
 
     # allocations.csv: the allocation role must agree with the staff member's role
-    validated(con, "allocations", f"""
+    read_checked(con, directory, "allocations", """
+        r.case_id, r.staff_id, lower(r.role) as role,
+        try_cast(r.start_date as date) as start_date, try_cast(r.end_date as date) as end_date
+    """, f"""
         r.case_id is not null and ok_identifier(r.case_id)
         and r.staff_id is not null and ok_identifier(r.staff_id)
         and lower(r.role) in {sql_list(CODES['allocation_role'])}
         and ok_date(r.start_date) and (r.end_date is null or ok_date(r.end_date))
-        and r.case_id in (select case_id from cases)
-        and exists (select 1 from staff as s where s.staff_id = r.staff_id
-                    and (   (lower(r.role) = 'pom' and s.role in ('prison_pom', 'probation_pom'))
-                         or (lower(r.role) = 'keyworker' and s.role = 'keyworker')
-                         or (lower(r.role) = 'com' and s.role = 'com')))
         and (r.end_date is null or r.end_date >= r.start_date)
-    """, "case_id, staff_id, lower(role), start_date", rejects)
+    """, rejects)
+    keep_valid(con, "allocations", """
+        c.case_id in (select case_id from cases)
+        and exists (select 1 from staff as s where s.staff_id = c.staff_id
+                    and (   (c.role = 'pom' and s.role in ('prison_pom', 'probation_pom'))
+                         or (c.role = 'keyworker' and s.role = 'keyworker')
+                         or (c.role = 'com' and s.role = 'com')))
+    """, "case_id, staff_id, role, start_date", rejects)
     con.execute("""
         create or replace temp table allocations as
-        select a.case_id, a.staff_id, lower(a.role) as role, s.role as staff_role,
-               cast(a.start_date as date) as start_date, cast(a.end_date as date) as end_date
-        from valid_allocations as a
+        select a.case_id, a.staff_id, a.role, s.role as staff_role, a.start_date, a.end_date
+        from checked_allocations as a
         join staff as s using (staff_id)
     """)
 
-    # contacts.csv: contact_at offset-less = Europe/London local time (the session zone below)
-    validated(con, "contacts", f"""
+    # contacts.csv: contact_at offset-less = Europe/London local time (the session zone below).
+    # The table is kept as checked (no copy): the columns only the checks need are dropped.
+    read_checked(con, directory, "contacts", """
+        r.contact_id, r.case_id, r.staff_id,
+        try_cast(lower(r.contact_type) as contact_type_code) as contact_type,
+        -- the contact's date: the instant in Europe/London, truncated to a date
+        case when ok_timestamp(r.contact_at)
+             then cast(cast(upper(r.contact_at) as timestamptz) at time zone 'Europe/London' as date)
+        end as contact_date,
+        lower(r.outcome) = 'completed' as is_completed,
+        lower(r.channel) in ('face_to_face', 'video') as is_live,
+        try_cast(lower(r.channel) as channel_code) as channel
+    """, f"""
         r.contact_id is not null and ok_identifier(r.contact_id)
         and r.case_id is not null and ok_identifier(r.case_id)
         and r.staff_id is not null and ok_identifier(r.staff_id)
@@ -317,54 +360,50 @@ def load_extract(con, directory):
         and lower(r.channel) in {sql_list(CODES['channel'])}
         and lower(r.outcome) in {sql_list(CODES['outcome'])}
         and (r.duration_minutes is null or ok_integer(r.duration_minutes, 0, 1440))
-        and r.case_id in (select case_id from cases)
-        and r.staff_id in (select staff_id from staff)
+    """, rejects)
+    keep_valid(con, "contacts", """
+        c.case_id in (select case_id from cases) and c.staff_id in (select staff_id from staff)
     """, "contact_id", rejects)
-    con.execute("""
-        create or replace temp table contacts as
-        select contact_id, case_id, lower(contact_type) as contact_type,
-               -- the contact's date: the instant in Europe/London, truncated to a date
-               cast(cast(upper(contact_at) as timestamptz) at time zone 'Europe/London' as date) as contact_date,
-               lower(outcome) = 'completed' as is_completed,
-               lower(channel) in ('face_to_face', 'video') as is_live,
-               lower(channel) as channel
-        from valid_contacts
-    """)
+    con.execute("alter table checked_contacts drop column row_ok")
+    con.execute("alter table checked_contacts drop column staff_id")
+    con.execute("alter table checked_contacts rename to contacts")
 
     # assessments.csv: staff optional, must exist if given
-    validated(con, "assessments", f"""
+    read_checked(con, directory, "assessments", """
+        r.assessment_id, r.case_id, lower(r.kind) as kind, try_cast(r.completed_date as date) as completed_date,
+        r.staff_id
+    """, f"""
         r.assessment_id is not null and ok_identifier(r.assessment_id)
         and r.case_id is not null and ok_identifier(r.case_id)
         and lower(r.kind) in {sql_list(CODES['kind'])}
         and ok_date(r.completed_date)
         and (r.staff_id is null or ok_identifier(r.staff_id))
-        and r.case_id in (select case_id from cases)
-        and (r.staff_id is null or r.staff_id in (select staff_id from staff))
+    """, rejects)
+    keep_valid(con, "assessments", """
+        c.case_id in (select case_id from cases)
+        and (c.staff_id is null or c.staff_id in (select staff_id from staff))
     """, "assessment_id", rejects)
     con.execute("""
         create or replace temp table assessments as
-        select assessment_id, case_id, lower(kind) as kind, cast(completed_date as date) as completed_date
-        from valid_assessments
+        select assessment_id, case_id, kind, completed_date from checked_assessments
     """)
 
     # release_outcomes.csv: only for a case with a release_date
-    validated(con, "release_outcomes", f"""
+    read_checked(con, directory, "release_outcomes", """
+        r.case_id, lower(r.accommodation) as accommodation, as_boolean(r.has_id) as has_id,
+        as_boolean(r.has_bank_account) as has_bank_account, as_boolean(r.ete_arranged) as ete_arranged
+    """, f"""
         r.case_id is not null and ok_identifier(r.case_id)
         and lower(r.accommodation) in {sql_list(CODES['accommodation'])}
         and as_boolean(r.has_id) is not null and as_boolean(r.has_bank_account) is not null
         and as_boolean(r.ete_arranged) is not null
-        and r.case_id in (select case_id from cases where release_date is not null)
-    """, "case_id", rejects)
-    con.execute("""
-        create or replace temp table release_outcomes as
-        select case_id, lower(accommodation) as accommodation, as_boolean(has_id) as has_id,
-               as_boolean(has_bank_account) as has_bank_account, as_boolean(ete_arranged) as ete_arranged
-        from valid_release_outcomes
-    """)
+    """, rejects)
+    keep_valid(con, "release_outcomes", "c.case_id in (select case_id from cases where release_date is not null)",
+               "case_id", rejects)
+    con.execute("create or replace temp table release_outcomes as select * exclude (row_ok) from checked_release_outcomes")
+
     for stem in FILES:
-        con.execute(f"drop table if exists valid_{stem}")
-        con.execute(f"drop view if exists raw_{stem}")
-        con.execute(f"drop table if exists file_{stem}")
+        con.execute(f"drop table if exists checked_{stem}")
     return rejects
 
 
@@ -1026,6 +1065,9 @@ def main():
     rejects = load_extract(con, args.extract)
     build_handover(con, params)
     loaded = time.monotonic()
+    # loading needed the file order (the first occurrence of a key wins); nothing after it does
+    # (every result below is ordered explicitly)
+    con.execute("set preserve_insertion_order = false")
 
     # 3: as-of date (latest contact date of any outcome) and the periods
     as_of = args.as_of or con.execute("select max(contact_date) from contacts").fetchone()[0]
