@@ -13,13 +13,9 @@
 create schema if not exists intermediate;
 comment on schema intermediate is 'Building blocks of a run that every metric reads (dbt''s intermediate layer): case x period windows and contact dates and gaps, materialised once per run, keyed by run_id. Select from them to see how a metric was reached.';
 
--- Identifiers compare as bytes (collate "C"): they are codes, not words, and every metric sorts
--- and groups by them; under the database's linguistic collation each comparison is a strcoll()
--- call and sorts cannot use abbreviated keys. Only the order of rows sorted by case_id can
--- differ (byte order); no count or evidence depends on it.
 create table if not exists intermediate.case_periods (
     run_id                  bigint not null references metrics.runs (run_id) on delete cascade,
-    case_id                 text collate "C" not null,
+    case_id                 text not null,
     period_start            date not null,
     period_end              date not null,
     prisoner_id             text not null,
@@ -58,9 +54,9 @@ comment on column intermediate.case_periods.released_in_period is 'ps <= release
 
 create table if not exists intermediate.contact_gaps (
     run_id           bigint not null references metrics.runs (run_id) on delete cascade,
-    case_id          text collate "C" not null,
+    case_id          text not null,
     period_start     date not null,
-    contact_type     text collate "C" not null,
+    contact_type     text not null,
     live_only        boolean not null,
     contact_dates    date[] not null,
     contacts_counted integer not null,
@@ -83,7 +79,7 @@ comment on column intermediate.contact_gaps.longest_gap_to is 'Where the longest
 
 create table if not exists metrics.case_period_results (
     run_id                         bigint not null references metrics.runs (run_id) on delete cascade,
-    case_id                        text collate "C" not null,
+    case_id                        text not null,
     period_start                   date not null,
     -- in custody in the period (W not empty); NULL eligibility = not in the population
     keywork_eligible               boolean,
