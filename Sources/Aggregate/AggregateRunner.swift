@@ -165,7 +165,7 @@ extension AggregateRunner {
         let row = try connection.query("""
             select r.status, r.official, r.as_of::text,
                    (select count(*) from metrics.run_periods as p where p.run_id = r.run_id),
-                   (select count(*) from metrics.case_metrics as c where c.run_id = r.run_id),
+                   metrics.case_metric_rows(r.run_id),
                    (select count(*) from metrics.rates as t where t.run_id = r.run_id),
                    (select count(*) from metrics.volumes as v where v.run_id = r.run_id),
                    r.force_reason, r.pipeline_path

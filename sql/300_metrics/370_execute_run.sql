@@ -4,6 +4,22 @@
 -- official run the published cells. On any error the transaction rolls back, nothing of the run
 -- is kept but its row, and the tool marks that row failed.
 
+-- The number of rows metrics.case_metrics shows for a run, counted without building their
+-- evidence: four custody metrics per case x period with W not empty, nine release metrics per
+-- case x period released in P (plus any rows stored before schema step 6).
+create or replace function metrics.case_metric_rows(p_run_id bigint)
+returns bigint
+language sql
+stable
+as $$
+    select
+        (select 4 * count(*) filter (where not isempty(cp.observed)) + 9 * count(*) filter (where cp.released_in_period)
+         from intermediate.case_periods as cp
+         where cp.run_id = p_run_id)
+        + (select count(*) from metrics.case_metrics_before_v6 as cm where cm.run_id = p_run_id)
+$$;
+comment on function metrics.case_metric_rows(bigint) is 'Rows of metrics.case_metrics for a run (4 custody metrics per observed case x period, 9 release metrics per released one, and rows stored before schema step 6), counted without building the evidence.';
+
 -- All thirteen metrics of a run into metrics.case_period_results, one row per case x period of
 -- intermediate.case_periods (rows of an earlier attempt of the same run are replaced). Returns
 -- the number of case x period x metric results written (the rows metrics.case_metrics shows).
@@ -12,8 +28,6 @@ returns bigint
 language plpgsql
 set work_mem = '256MB'
 as $$
-declare
-    results_written bigint;
 begin
     delete from metrics.case_period_results as r where r.run_id = p_run_id;
 
@@ -50,14 +64,7 @@ begin
     order by cp.case_id, cp.period_start;
 
     analyze metrics.case_period_results;
-
-    select
-        4 * count(*) filter (where not isempty(cp.observed))
-        + 9 * count(*) filter (where cp.released_in_period)
-    into results_written
-    from intermediate.case_periods as cp
-    where cp.run_id = p_run_id;
-    return results_written;
+    return metrics.case_metric_rows(p_run_id);
 end;
 $$;
 comment on function metrics.fill_case_period_results(bigint) is 'Writes metrics.case_period_results for a run from its intermediate layer: the four custody metrics for each case x period with W not empty, the nine release metrics for each released in P. Returns the case x period x metric results written.';
