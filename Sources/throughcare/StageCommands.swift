@@ -148,6 +148,10 @@ struct AggregateCommand: ParsableCommand {
     @OptionGroup var range: RangeOptions
     @Flag(help: "Mark the run official: published.* read the newest official run.")
     var publish = false
+    @Option(name: .customLong("scope"), help: ArgumentHelp(
+        "Limit the review to a scope (repeatable): TYPE:ID with TYPE establishment, prison_group, probation_region, release_region or national, e.g. --scope probation_region:Wales. Only the cases counting in a listed scope are computed.",
+        valueName: "type:id"))
+    var scopes: [ScopeArgument] = []
     @Option(help: "text, or json: one JSON document on stdout (run id, as-of date, counts).")
     var format: OutputFormat = .text
     @OptionGroup var parameters: ParameterOptions
@@ -157,7 +161,8 @@ struct AggregateCommand: ParsableCommand {
         let connection = try database.connect()
         let aggregate = AggregateRunner(connection: connection, waiting: Console.note)
         let runID = try aggregate.run(AggregateRequest(
-            from: range.from, to: range.to, period: range.period, official: publish, parameters: try parameters.runParameters()))
+            from: range.from, to: range.to, period: range.period, official: publish, parameters: try parameters.runParameters(),
+            scopes: scopes.isEmpty ? nil : scopes.map { RunScope(type: $0.type, id: $0.id) }))
         if format == .json { return try OutputFormat.printJSON(try aggregate.summary(runID: runID)) }
         if !database.quiet {
             try SummaryTable.print(connection: connection, runID: runID)
