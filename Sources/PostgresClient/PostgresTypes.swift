@@ -219,3 +219,52 @@ extension Array: PostgresBindable, PostgresEncodable where Element: PostgresArra
         }.joined(separator: ",") + "}"
     }
 }
+
+/// A one-dimensional array read from its text form (`{a,"b c",NULL}`); a NULL element fails,
+/// since the Swift element type cannot hold it.
+extension Array: PostgresDecodable where Element: PostgresDecodable {
+    public init(postgresText: String) throws {
+        var characters = Substring(postgresText)
+        // An explicit lower bound ("[0:1]={...}") is not something this client writes or reads.
+        guard characters.first == "{", characters.last == "}" else {
+            throw PostgresDecodingFailure("\"\(postgresText)\" is not an array")
+        }
+        characters = characters.dropFirst().dropLast()
+        var elements: [Element] = []
+        guard !characters.isEmpty else {
+            self = []
+            return
+        }
+        var index = characters.startIndex
+        while index <= characters.endIndex {
+            var text = ""
+            var quoted = false
+            if index < characters.endIndex, characters[index] == "\"" {
+                quoted = true
+                index = characters.index(after: index)
+                while index < characters.endIndex, characters[index] != "\"" {
+                    if characters[index] == "\\" { index = characters.index(after: index) }
+                    guard index < characters.endIndex else { break }
+                    text.append(characters[index])
+                    index = characters.index(after: index)
+                }
+                if index < characters.endIndex { index = characters.index(after: index) }
+            } else {
+                while index < characters.endIndex, characters[index] != "," {
+                    text.append(characters[index])
+                    index = characters.index(after: index)
+                }
+            }
+            if !quoted, text == "NULL" {
+                throw PostgresDecodingFailure("\"\(postgresText)\" has a NULL element")
+            }
+            if !quoted, text.hasPrefix("{") {
+                throw PostgresDecodingFailure("\"\(postgresText)\" is not a one-dimensional array")
+            }
+            elements.append(try Element(postgresText: text))
+            guard index < characters.endIndex else { break }
+            index = characters.index(after: index)   // the comma
+        }
+        self = elements
+    }
+}

@@ -30,6 +30,69 @@ public struct SQLQuery: ExpressibleByStringInterpolation, Sendable, CustomString
         fragments = text.isEmpty ? [] : [.sql(text)]
     }
 
+    /// SQL text with `$1`, `$2`, ... placeholders and the values they stand for, as in a query
+    /// file of the project's sql/ (see `SQLStatement.named`). Placeholders inside quotes, comments
+    /// and dollar-quoted bodies are text, not values. Throws when a placeholder has no value or
+    /// a value no placeholder.
+    public init(unsafeSQL text: String, binds: [any PostgresBindable]) throws {
+        var fragments: [Fragment] = []
+        var used = Set<Int>()
+        var pending = ""
+        let characters = Array(text)
+        var index = 0
+        func skip(until terminator: [Character]) {
+            while index < characters.count {
+                if Array(characters[index..<min(characters.count, index + terminator.count)]) == terminator {
+                    pending += String(terminator)
+                    index += terminator.count
+                    return
+                }
+                pending.append(characters[index])
+                index += 1
+            }
+        }
+        while index < characters.count {
+            let character = characters[index]
+            let next: Character? = index + 1 < characters.count ? characters[index + 1] : nil
+            if character == "'" || character == "\"" {
+                pending.append(character)
+                index += 1
+                skip(until: [character])
+            } else if character == "-", next == "-" {
+                skip(until: ["\n"])
+            } else if character == "/", next == "*" {
+                skip(until: ["*", "/"])
+            } else if character == "$", let next, next.isNumber {
+                var end = index + 1
+                while end < characters.count, characters[end].isNumber { end += 1 }
+                let number = Int(String(characters[(index + 1)..<end]))!
+                guard (1...binds.count).contains(number) else {
+                    throw PostgresError(kind: .server, message: "placeholder $\(number) has no value (\(binds.count) given)")
+                }
+                if !pending.isEmpty { fragments.append(.sql(pending)) }
+                pending = ""
+                fragments.append(.bind(binds[number - 1].postgresBind))
+                used.insert(number)
+                index = end
+            } else if character == "$", let close = characters[(index + 1)...].firstIndex(where: { !($0.isLetter || $0 == "_") }),
+                      characters[close] == "$" {
+                // A dollar quote ($$ or $tag$): its body is text up to the same tag.
+                let tag = Array(characters[index...close])
+                pending += String(tag)
+                index = close + 1
+                skip(until: tag)
+            } else {
+                pending.append(character)
+                index += 1
+            }
+        }
+        if !pending.isEmpty { fragments.append(.sql(pending)) }
+        guard used.count == binds.count else {
+            throw PostgresError(kind: .server, message: "\(binds.count) values given for \(used.count) placeholder(s)")
+        }
+        self.fragments = fragments
+    }
+
     public init(stringLiteral value: String) {
         self.init(unsafeSQL: value)
     }
