@@ -61,7 +61,7 @@ final class BinaryCopyTests: IngestTestCase {
             where s.contact_at is distinct from e.contact_at::timestamptz or s.line_number <> e.line_number
                or s.duration_minutes is distinct from e.duration_minutes
             """).rows
-        XCTAssertEqual(mismatches.map { "\($0[0]!) stored as \($0[1] ?? "nothing")" }, [])
+        XCTAssertEqual(mismatches.map { "\($0.values[0]!) stored as \($0.values[1] ?? "nothing")" }, [])
     }
 
     /// Every calendar date the contract accepts, years 1–9999, including leap days.
@@ -101,7 +101,7 @@ final class BinaryCopyTests: IngestTestCase {
             left join staging.cases s using (case_id)
             where s.sentence_start_date is distinct from e.sentence_start_date::date
             """).rows
-        XCTAssertEqual(mismatches.map { "\($0[0]!) stored as \($0[1] ?? "nothing")" }, [])
+        XCTAssertEqual(mismatches.map { "\($0.values[0]!) stored as \($0.values[1] ?? "nothing")" }, [])
         XCTAssertGreaterThan(dates.count, 30_000)
     }
 

@@ -56,7 +56,7 @@ final class TransformRulesTests: XCTestCase {
     }
 
     func count(_ relation: String) throws -> Int {
-        try connection.query("select count(*) from \(unsafeRaw: relation)").scalar(Int.self)
+        try connection.query("select count(*) from " + SQLQuery(unsafeSQL: relation)).scalar(Int.self)
     }
 
     func handoverRows() throws -> [[String?]] {
