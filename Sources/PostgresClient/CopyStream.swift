@@ -1,3 +1,4 @@
+import Foundation
 import CLibPQ
 
 /// Streams rows into `COPY ... FROM STDIN`. Bytes are buffered and handed to libpq in large
@@ -97,7 +98,11 @@ extension PostgresConnection {
     @discardableResult
     public func copyIn(into table: [String], columns: [String], format: CopyFormat = .text,
                        flushThreshold: Int = 1 << 20, _ body: (CopyInStream) throws -> Void) throws -> Int {
-        let name = table.map(quoteIdentifier).joined(separator: ".")
+        // A plain lower-case table name stays unquoted, so the statement reads in pg_stat_activity
+        // as people look for it (`copy staging.contacts ...`); anything else is quoted.
+        let name = table.map { part in
+            part.range(of: "^[a-z_][a-z0-9_]*$", options: .regularExpression) != nil ? part : quoteIdentifier(part)
+        }.joined(separator: ".")
         let statement = SQLQuery(unsafeSQL: "copy \(name) (\(columns.map(quoteIdentifier).joined(separator: ", "))) from stdin\(format.options)")
         return try copyIn(statement, flushThreshold: flushThreshold, body)
     }

@@ -85,12 +85,15 @@ public final class PostgresConnection {
     }
 
     /// Runs a script of statements (the project's sql/ files, or fixed commands such as `begin`).
-    /// Values a script needs come from tables written with `query` and bound parameters: a script
-    /// with binds can only be one statement (the extended protocol), so it is sent as a `query`.
+    /// A script carries no values: a value interpolated into one would be a `$n` parameter, which
+    /// only a single statement sent with `query` can have, and where a statement cannot take one
+    /// (`create database $1`) the server would only say "syntax error at or near $1". Identifiers
+    /// go in with `\(identifier:)`; values through `query` or `call`.
     public func execute(script: SQLQuery) throws {
         guard script.binds.isEmpty else {
-            try query(script)
-            return
+            throw PostgresError(kind: .server, sqlState: "42601",
+                                message: "a script cannot take bound values (\(script.binds.count) given): send the statement with query(), or interpolate identifiers with \\(identifier:)",
+                                query: script.text)
         }
         let text = script.text
         let result = PQexec(handle, text)
