@@ -138,6 +138,7 @@ final class BinaryCopyTests: IngestTestCase {
     /// Days near a clock change, years outside the table and sub-microsecond fractions are left to
     /// the server; ordinary days convert on the client.
     func testClientConvertsOnlyWhatItCanConvertExactly() throws {
+        try IngestRunner.prepareSchema(connection)   // the offsets come from ingest.london_offset_changes
         let offsets = try LondonDayOffsets.load(years: 2024...2024, connection: connection)
         func day(_ year: Int, _ month: Int, _ day: Int) -> Int { BinaryCopyFormat.daysSince1970(year: year, month: month, day: day) }
         XCTAssertEqual(offsets.offset(forLocalDay: day(2024, 1, 15)), 0)
