@@ -38,11 +38,11 @@ let package = Package(
         ),
         .target(name: "Transform", dependencies: ["ThroughcareCore", "PostgresClient", "Warehouse"]),
         .target(name: "Aggregate", dependencies: ["ThroughcareCore", "PostgresClient", "Warehouse"]),
-        .target(name: "Export", dependencies: ["ThroughcareCore", "PostgresClient", "LocalPostgres", .product(name: "Mustache", package: "swift-mustache")]),
+        .target(name: "Export", dependencies: ["ThroughcareCore", "PostgresClient", "Warehouse", "LocalPostgres", .product(name: "Mustache", package: "swift-mustache")]),
         // Reads pipelines/*.yml and runs the stages through their public APIs; owns the quality gate.
         .target(
             name: "Pipeline",
-            dependencies: ["ThroughcareCore", "PostgresClient", "Ingest", "Transform", "Aggregate", "Export", "CCrypto",
+            dependencies: ["ThroughcareCore", "PostgresClient", "Warehouse", "Ingest", "Transform", "Aggregate", "Export", "CCrypto",
                            .product(name: "Yams", package: "Yams")]
         ),
         .executableTarget(

@@ -89,13 +89,13 @@ public struct AggregateRunner {
     public func prepareSchema() throws {
         try WarehouseSchema.prepare(connection, [.ingest])
         // The metrics views read core (latest_case_metrics joins core.cases), so they need it to exist.
-        guard try connection.query("select to_regclass('core.cases') is not null").scalar(Bool.self) else {
+        guard try connection.call("core.model_exists").scalar(Bool.self) else {
             throw PostgresError(kind: .server, sqlState: PostgresError.notReadySQLState,
                                 message: "there is no core model yet: transform has not run on this database",
                                 hint: "Run throughcare ingest DIR, then throughcare transform.")
         }
         try WarehouseSchema.prepare(connection, [.metrics])
-        try connection.query("select published.grant_reader_access()")
+        try connection.call("published.grant_reader_access")
     }
 
     /// Runs one aggregate and returns its run id. A failed run stays recorded as failed; a run
@@ -107,33 +107,25 @@ public struct AggregateRunner {
         try prepareSchema()
         let lock = try WarehouseSchema.stageLock(connection, exclusive: false, waiting: waiting)
         defer { lock.release() }
-        try connection.query("select metrics.mark_dead_runs()")
-        try connection.query("select metrics.assert_ready(\(request.official))")
+        try connection.call("metrics.mark_dead_runs")
+        try connection.call("metrics.assert_ready", request.official)
+        let parameters = PostgresJSON(request.parameters.json)
         if request.official {
-            try connection.query("select metrics.assert_publishable_parameters(\(request.parameters.json)::jsonb)")
+            try connection.call("metrics.assert_publishable_parameters", parameters)
         }
-        let runID = try connection.query("""
-            insert into metrics.runs (period_kind, range_from, range_to, official, as_of_override, parameters,
-                                      ingest_batches, throughcare_version, git_commit, backend_pid,
-                                      scopes, pipeline_path, pipeline_sha256, pipeline_text, quality_gate, force_reason)
-            select \(request.period.rawValue), \(request.from.description)::date, \(request.to.description)::date,
-                   \(request.official), \(request.parameters.asOf?.description)::date, \(request.parameters.json)::jsonb,
-                   coalesce((select jsonb_object_agg(value ->> 'file', jsonb_build_object('batch_id', value -> 'batch_id', 'sha256', value -> 'sha256'))
-                             from jsonb_each(core.loaded_files())), '{}'::jsonb),
-                   \(ThroughcareVersion.current), \(ThroughcareVersion.gitCommit()), pg_backend_pid(),
-                   \(request.scopesJSON)::jsonb, \(request.lineage.pipelinePath), \(request.lineage.pipelineSHA256),
-                   \(request.lineage.pipelineText), \(request.lineage.qualityGateJSON)::jsonb, \(request.lineage.forceReason)
-            returning run_id
-            """).scalar(Int64.self)
+        let lineage = request.lineage
+        let runID = try connection.call(
+            "metrics.start_run", request.period.rawValue, request.from, request.to, request.official, request.parameters.asOf,
+            parameters, ThroughcareVersion.current, ThroughcareVersion.gitCommit(), request.scopesJSON.map { PostgresJSON($0) },
+            lineage.pipelinePath, lineage.pipelineSHA256, lineage.pipelineText, lineage.qualityGateJSON.map { PostgresJSON($0) },
+            lineage.forceReason
+        ).scalar(Int64.self)
         try connection.setApplicationName("throughcare aggregate run \(runID)")
         do {
-            try connection.query("select metrics.execute_run(\(runID))")
+            try connection.call("metrics.execute_run", runID)
         } catch {
             connection.afterFailure { connection in
-                try connection.query("""
-                    update metrics.runs set status = 'failed', finished_at = now(), error_message = \("\(error)")
-                    where run_id = \(runID) and status = 'running'
-                    """)
+                try connection.call("metrics.fail_run", runID, "\(error)")
             }
             throw error
         }
@@ -153,6 +145,10 @@ public struct RunSummary: Codable, Sendable {
     public var volumes: Int
     public var forceReason: String?
     public var pipelinePath: String?
+    /// For the summary line; not part of the JSON (`--format json` keeps its shape).
+    public var rangeFrom = ""
+    public var rangeTo = ""
+    public var periodKind = ""
 
     enum CodingKeys: String, CodingKey {
         case runID = "run_id", status, official, asOf = "as_of", periods, caseMetrics = "case_metrics", rates, volumes
@@ -162,20 +158,16 @@ public struct RunSummary: Codable, Sendable {
 
 extension AggregateRunner {
     public func summary(runID: Int64) throws -> RunSummary {
-        let row = try connection.query("""
-            select r.status, r.official, r.as_of::text,
-                   (select count(*) from metrics.run_periods as p where p.run_id = r.run_id),
-                   metrics.case_metric_rows(r.run_id),
-                   (select count(*) from metrics.rates as t where t.run_id = r.run_id),
-                   (select count(*) from metrics.volumes as v where v.run_id = r.run_id),
-                   r.force_reason, r.pipeline_path
-            from metrics.runs as r
-            where r.run_id = \(runID)
-            """).rows.first
-        guard let row else { throw ThroughcareError.invalidInput("run \(runID) does not exist (see metrics.runs)") }
-        return RunSummary(runID: runID, status: row[0] ?? "", official: row[1] == "t", asOf: row[2],
-                          periods: Int(row[3] ?? "0") ?? 0, caseMetrics: Int(row[4] ?? "0") ?? 0,
-                          rates: Int(row[5] ?? "0") ?? 0, volumes: Int(row[6] ?? "0") ?? 0,
-                          forceReason: row[7], pipelinePath: row[8])
+        guard let row = try connection.call("metrics.run_summary", runID).rows.first else {
+            throw ThroughcareError.invalidInput("run \(runID) does not exist (see metrics.runs)")
+        }
+        return RunSummary(runID: runID, status: try row["status", as: String.self], official: try row["official", as: Bool.self],
+                          asOf: try row["as_of", as: CivilDate?.self]?.description,
+                          periods: try row["periods", as: Int.self], caseMetrics: try row["case_metrics", as: Int.self],
+                          rates: try row["rates", as: Int.self], volumes: try row["volumes", as: Int.self],
+                          forceReason: try row["force_reason", as: String?.self], pipelinePath: try row["pipeline_path", as: String?.self],
+                          rangeFrom: try row["range_from", as: CivilDate.self].description,
+                          rangeTo: try row["range_to", as: CivilDate.self].description,
+                          periodKind: try row["period_kind", as: String.self])
     }
 }

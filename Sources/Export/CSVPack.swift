@@ -90,17 +90,23 @@ public struct CSVPack {
     public func write(runID: Int64, into directory: URL) throws -> URL {
         let folder = directory.appendingPathComponent("csv")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        // run_id is an Int64 the program produced, not text from a user.
-        let rates = "select \(Self.rateColumns.map { "\($0.sql) as \($0.name)" }.joined(separator: ", ")) from published.rates_cells as c join metrics.runs as r using (run_id) where c.run_id = \(runID) order by c.scope_type, c.scope_id, c.period_start, c.metric"
-        let volumes = "select \(Self.volumeColumns.map { "\($0.sql) as \($0.name)" }.joined(separator: ", ")) from metrics.volumes as v join metrics.runs as r using (run_id) where v.run_id = \(runID) order by v.scope_type, v.scope_id, v.period_start, v.measure"
+        // The column expressions are the program's own constants; run_id is bound (written in as a
+        // typed literal, since COPY takes no parameters).
+        let rates = Self.selectList(Self.rateColumns) + " from published.rates_cells as c join metrics.runs as r using (run_id) where c.run_id = \(runID) order by c.scope_type, c.scope_id, c.period_start, c.metric"
+        let volumes = Self.selectList(Self.volumeColumns) + " from metrics.volumes as v join metrics.runs as r using (run_id) where v.run_id = \(runID) order by v.scope_type, v.scope_id, v.period_start, v.measure"
         try connection.copyCSV(rates, to: folder.appendingPathComponent("rates.csv"))
         try connection.copyCSV(volumes, to: folder.appendingPathComponent("volumes.csv"))
         // Header only when there is no previous official run of the range, or nothing changed.
-        let revisions = "select \(Self.revisionColumns.map { "\($0.sql) as \($0.name)" }.joined(separator: ", ")) from published.rates_revisions as v where v.run_id = \(runID) order by v.scope_type, v.scope_id, v.period_start, v.metric"
+        let revisions = Self.selectList(Self.revisionColumns) + " from published.rates_revisions as v where v.run_id = \(runID) order by v.scope_type, v.scope_id, v.period_start, v.metric"
         try connection.copyCSV(revisions, to: folder.appendingPathComponent("revisions.csv"))
         try Data(Self.notes.utf8).write(to: folder.appendingPathComponent("notes.csv"))
         try writeDataPackage(runID: runID, to: folder.appendingPathComponent("datapackage.json"))
         return folder
+    }
+
+    /// `select EXPR as "name", ...` of the pack's columns.
+    static func selectList(_ columns: [Column]) -> SQLQuery {
+        "select " + columns.map { SQLQuery(unsafeSQL: $0.sql) + " as \(identifier: $0.name)" }.joined(separator: ", ")
     }
 
     static let notes = """
@@ -120,7 +126,7 @@ public struct CSVPack {
             select coalesce(col_description(to_regclass(\(relation))::oid, a.attnum), '')
             from pg_attribute as a
             where a.attrelid = to_regclass(\(relation))::oid and a.attname = \(column)
-            """).rows.first?[0] ?? ""
+            """).scalar(String?.self) ?? ""
     }
 
     private func writeDataPackage(runID: Int64, to url: URL) throws {

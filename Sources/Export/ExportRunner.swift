@@ -5,6 +5,7 @@
 import Foundation
 import PostgresClient
 import ThroughcareCore
+import Warehouse
 
 public struct ExportRunner {
     let connection: PostgresConnection
@@ -15,7 +16,7 @@ public struct ExportRunner {
 
     /// The newest succeeded run, when none is named.
     public func latestRunID() throws -> Int64 {
-        guard let id = try connection.query("select max(run_id) from metrics.runs where status = 'succeeded'").scalar(Int64?.self) else {
+        guard let id = try connection.call("metrics.latest_succeeded_run").scalar(Int64?.self) else {
             throw ThroughcareError.invalidInput("no finished aggregate run to export; run `throughcare aggregate` first")
         }
         return id
@@ -30,25 +31,22 @@ public struct ExportRunner {
     @discardableResult
     public func export(runID: Int64, to root: URL, includeCases: Bool = false, notebookConninfo: String? = nil,
                        note: (String) -> Void = { _ in }) throws -> URL {
-        guard let run = try connection.query("select official, status from metrics.runs where run_id = \(runID)").rows.first else {
+        guard let run = try connection.call("metrics.run_status", runID).rows.first else {
             throw ThroughcareError.invalidInput("there is no run \(runID) to export; `select run_id, status from metrics.runs` lists them")
         }
-        guard run["status"] == "succeeded" else {
-            throw ThroughcareError.invalidInput("run \(runID) is \(run["status"] ?? "unknown"), not succeeded: only finished runs are exported")
+        let status = try run["status", as: String.self]
+        guard status == "succeeded" else {
+            throw ThroughcareError.invalidInput("run \(runID) is \(status), not succeeded: only finished runs are exported")
         }
-        let official = run["official"] == "t"
+        let official = try run["official", as: Bool.self]
         let directory = root.appendingPathComponent("run-\(runID)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        // run_id is an Int64 the program produced, not text from a user.
-        let rates = official
-            ? "select scope_type, published.spreadsheet_safe(scope_id) as scope_id, period_start, period_end, metric, numerator, denominator, rate, ci_low, ci_high, band, suppressed from published.rates_cells where run_id = \(runID) order by scope_type, scope_id, period_start, metric"
-            : "select scope_type, published.spreadsheet_safe(scope_id) as scope_id, period_start, period_end, metric, numerator, denominator, rate, ci_low, ci_high, band from metrics.rates where run_id = \(runID) order by scope_type, scope_id, period_start, metric"
         var tables = [
-            ("rates.csv", rates),
-            ("volumes.csv", "select scope_type, published.spreadsheet_safe(scope_id) as scope_id, period_start, period_end, measure, value from metrics.volumes where run_id = \(runID) order by scope_type, scope_id, period_start, measure"),
+            ("rates.csv", try SQLStatement.named(official ? "export_rates_official" : "export_rates", runID)),
+            ("volumes.csv", try SQLStatement.named("export_volumes", runID)),
         ]
         if includeCases {
-            tables.append(("case_metrics.csv", "select published.spreadsheet_safe(case_id) as case_id, period_start, period_end, metric, eligible, met, detail from metrics.case_metrics where run_id = \(runID) order by case_id, period_start, metric"))
+            tables.append(("case_metrics.csv", try SQLStatement.named("export_case_metrics", runID)))
         }
         for (name, select) in tables {
             try connection.copyCSV(select, to: directory.appendingPathComponent(name))
@@ -82,13 +80,10 @@ public struct ExportRunner {
     @discardableResult
     private func writeReport(runID: Int64, to directory: URL) throws -> ReportData {
         let data = try ReportDataLoader(connection: connection).load(runID: runID)
-        let bands = try connection.query("""
-            select (parameters ->> 'band_outstanding')::float8, (parameters ->> 'band_good')::float8,
-                   (parameters ->> 'band_requires_improvement')::float8
-            from metrics.runs where run_id = \(runID)
-            """).rows.first
-        let thresholds = (outstanding: bands?[0].flatMap(Double.init) ?? 0.8, good: bands?[1].flatMap(Double.init) ?? 0.65,
-                          requiresImprovement: bands?[2].flatMap(Double.init) ?? 0.5)
+        let bands = try connection.call("metrics.run_bands", runID).rows.first
+        let thresholds = (outstanding: try bands?["band_outstanding", as: Double?.self] ?? 0.8,
+                          good: try bands?["band_good", as: Double?.self] ?? 0.65,
+                          requiresImprovement: try bands?["band_requires_improvement", as: Double?.self] ?? 0.5)
         try ReportWriter(data: data, bands: thresholds).write(to: directory)
         return data
     }

@@ -90,45 +90,49 @@ public struct ReportDataLoader {
 
     public func load(runID: Int64) throws -> ReportData {
         guard let row = try connection.query("""
-            select r.official, r.period_kind, r.range_from::text, r.range_to::text, r.as_of::text,
-                   coalesce(r.git_commit, ''), coalesce(r.throughcare_version, ''),
-                   coalesce(to_char(r.finished_at at time zone 'UTC', 'YYYY-MM-DD HH24:MI "UTC"'), ''),
-                   (r.range_to - 1)::text, least(r.range_to - 1, r.as_of)::text, r.force_reason
+            select r.official, r.period_kind, r.range_from::text as range_from, r.range_to::text as range_to, r.as_of::text as as_of,
+                   coalesce(r.git_commit, '') as git_commit, coalesce(r.throughcare_version, '') as version,
+                   coalesce(to_char(r.finished_at at time zone 'UTC', 'YYYY-MM-DD HH24:MI "UTC"'), '') as finished_at,
+                   (r.range_to - 1)::text as range_last, least(r.range_to - 1, r.as_of)::text as last_day, r.force_reason
             from metrics.runs as r
             where r.run_id = \(runID)
             """).rows.first else {
             throw ThroughcareError.invalidInput("there is no run \(runID) to export")
         }
         let run = RunSummary(
-            runID: runID, official: row[0] == "t", periodKind: row[1] ?? "", rangeFrom: row[2] ?? "", rangeTo: row[3] ?? "",
-            asOf: row[4] ?? "", gitCommit: row[5] ?? "", version: row[6] ?? "", finishedAt: row[7] ?? "",
-            forceReason: row[10],
-            rangeLast: row[8] ?? "", lastDay: row[9] ?? "",
+            runID: runID, official: try row["official", as: Bool.self], periodKind: try row["period_kind", as: String?.self] ?? "",
+            rangeFrom: try row["range_from", as: String?.self] ?? "", rangeTo: try row["range_to", as: String?.self] ?? "",
+            asOf: try row["as_of", as: String?.self] ?? "", gitCommit: try row["git_commit", as: String?.self] ?? "",
+            version: try row["version", as: String?.self] ?? "", finishedAt: try row["finished_at", as: String?.self] ?? "",
+            forceReason: try row["force_reason", as: String?.self],
+            rangeLast: try row["range_last", as: String?.self] ?? "", lastDay: try row["last_day", as: String?.self] ?? "",
             changedParameters: try connection.query("""
-                select p.key || ' = ' || (p.value #>> '{}')
+                select p.key || ' = ' || (p.value #>> '{}') as changed
                 from metrics.runs as r
                 cross join jsonb_each(r.parameters) as p
                 where r.run_id = \(runID)
                   and p.value is distinct from metrics.default_parameters() -> p.key
                 order by p.key
-                """).rows.compactMap { $0[0] },
+                """).rows.compactMap { try $0["changed", as: String?.self] },
             extracts: try connection.query("""
-                select f.key, coalesce(f.value ->> 'sha256', '')
+                select f.key as file, coalesce(f.value ->> 'sha256', '') as sha256
                 from metrics.runs as r
                 cross join jsonb_each(coalesce(r.ingest_batches, '{}'::jsonb)) as f
                 where r.run_id = \(runID)
                 order by f.key
-                """).rows.map { (file: $0[0]!, sha256: $0[1]!) })
+                """).rows.map { (file: try $0["file", as: String.self], sha256: try $0["sha256", as: String.self]) })
 
         let definitions = try connection.query("""
-            select metric, coalesce(title, metric), coalesce(description, eligible || '; met: ' || met),
+            select metric, coalesce(title, metric) as title, coalesce(description, eligible || '; met: ' || met) as description,
                    direction, finding, finding_rate
             from metrics.metric_definitions
             -- people in custody first, then releases: the order a sentence runs in
             order by population, metric
             """).rows.map { row in
-            MetricDefinition(metric: row[0]!, title: row[1]!, description: row[2]!, lowerIsBetter: row[3] == "lower_is_better",
-                             finding: row[4] ?? "", findingRate: row[5].flatMap(Double.init))
+            MetricDefinition(metric: try row["metric", as: String.self], title: try row["title", as: String.self],
+                             description: try row["description", as: String.self],
+                             lowerIsBetter: try row["direction", as: String?.self] == "lower_is_better",
+                             finding: try row["finding", as: String?.self] ?? "", findingRate: try row["finding_rate", as: Double?.self])
         }
 
         let establishments = try connection.query("""
@@ -136,36 +140,41 @@ public struct ReportDataLoader {
             from metrics.run_establishments
             where run_id = \(runID)
             order by establishment_code collate "C"
-            """).rows.map { EstablishmentInfo(code: $0[0]!, name: $0[1]!, prisonGroup: $0[2]!, probationRegion: $0[3]!) }
+            """).rows.map {
+                EstablishmentInfo(code: try $0["establishment_code", as: String.self], name: try $0["name", as: String.self],
+                                  prisonGroup: try $0["prison_group", as: String.self], probationRegion: try $0["probation_region", as: String.self])
+            }
 
         let periods = try connection.query("""
-            select period_start::text, period_end::text from metrics.run_periods where run_id = \(runID) order by period_start
-            """).rows.map { (start: $0[0]!, end: $0[1]!) }
+            select period_start, period_end from metrics.run_periods where run_id = \(runID) order by period_start
+            """).rows.map { (start: try $0["period_start", as: String.self], end: try $0["period_end", as: String.self]) }
 
         // An official run shows its published cells only: what is suppressed there is never read.
         let cellsQuery: SQLQuery = run.official
             ? """
-              select scope_type, scope_id, period_start::text, period_end::text, metric,
+              select scope_type, scope_id, period_start, period_end, metric,
                      numerator, denominator, rate, ci_low, ci_high, band, suppressed
               from published.rates_cells where run_id = \(runID) and scope_type <> 'release_region'
               """
             : """
-              select scope_type, scope_id, period_start::text, period_end::text, metric,
-                     numerator, denominator, rate, ci_low, ci_high, band, null::text
+              select scope_type, scope_id, period_start, period_end, metric,
+                     numerator, denominator, rate, ci_low, ci_high, band, null::text as suppressed
               from metrics.rates where run_id = \(runID) and scope_type <> 'release_region'
               """
         let cells = try connection.query(cellsQuery).rows.map { row in
-            RateCell(scopeType: row[0]!, scopeID: row[1]!, periodStart: row[2]!, periodEnd: row[3]!, metric: row[4]!,
-                     numerator: row[5].flatMap { Int64($0) }, denominator: row[6].flatMap { Int64($0) },
-                     rate: row[7].flatMap(Double.init), low: row[8].flatMap(Double.init), high: row[9].flatMap(Double.init),
-                     band: row[10], suppressed: row[11])
+            RateCell(scopeType: try row["scope_type", as: String.self], scopeID: try row["scope_id", as: String.self],
+                     periodStart: try row["period_start", as: String.self], periodEnd: try row["period_end", as: String.self],
+                     metric: try row["metric", as: String.self],
+                     numerator: try row["numerator", as: Int64?.self], denominator: try row["denominator", as: Int64?.self],
+                     rate: try row["rate", as: Double?.self], low: try row["ci_low", as: Double?.self], high: try row["ci_high", as: Double?.self],
+                     band: try row["band", as: String?.self], suppressed: try row["suppressed", as: String?.self])
         }
 
         var dataQuality: [String: [String: Double]] = [:]
         for row in try connection.query("""
-            select scope_type || '/' || scope_id, measure, value from metrics.run_data_quality where run_id = \(runID)
+            select scope_type || '/' || scope_id as scope, measure, value from metrics.run_data_quality where run_id = \(runID)
             """).rows {
-            dataQuality[row[0]!, default: [:]][row[1]!] = row[2].flatMap(Double.init)
+            dataQuality[try row["scope", as: String.self], default: [:]][try row["measure", as: String.self]] = try row["value", as: Double?.self]
         }
         return ReportData(run: run, definitions: definitions, establishments: establishments, periods: periods,
                           cells: cells, dataQuality: dataQuality)

@@ -24,12 +24,15 @@ public struct RunNotebook {
     /// The definitions of every metric, in the order the report shows them.
     public static func loadRules(connection: PostgresConnection) throws -> [Rule] {
         try connection.query("""
-            select metric, coalesce(title, metric), coalesce(description, ''), population, eligible, met, finding, direction
+            select metric, coalesce(title, metric) as title, coalesce(description, '') as description, population, eligible, met,
+                   finding, direction
             from metrics.metric_definitions
             order by population, metric
             """).rows.map { row in
-            Rule(metric: row[0]!, title: row[1]!, description: row[2]!, population: row[3]!, eligible: row[4]!,
-                 met: row[5]!, finding: row[6]!, lowerIsBetter: row[7] == "lower_is_better")
+            Rule(metric: try row["metric", as: String.self], title: try row["title", as: String.self],
+                 description: try row["description", as: String.self], population: try row["population", as: String.self],
+                 eligible: try row["eligible", as: String.self], met: try row["met", as: String.self],
+                 finding: try row["finding", as: String.self], lowerIsBetter: try row["direction", as: String?.self] == "lower_is_better")
         }
     }
 

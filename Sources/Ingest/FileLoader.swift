@@ -41,8 +41,11 @@ struct FileLoader {
         let validator = RowValidator(schema: schema, header: header, references: references, batchID: batchID)
         let spool = try RejectSpool(batchID: batchID, file: file.name)
         let keys = DuplicateKeyFilter(dataBytes: file.isGzip ? file.bytes * 10 : file.bytes)
-        let columnList = (schema.columns.map(\.name) + ["batch_id", "line_number"]).map(quoteIdentifier).joined(separator: ", ")
-        let target = options.mode == .full ? schema.stagingTable : "pg_temp.incoming"
+        let columns = schema.columns.map(\.name) + ["batch_id", "line_number"]
+        let entity = file.entity.rawValue
+        let incremental = options.mode == .incremental
+        // The COPY target ingest.load_target names: the staging table, or this transaction's incoming.
+        let target = incremental ? ["pg_temp", "incoming"] : ["staging", entity]
         // Binary COPY where every column has a binary form; rows it cannot carry exactly wait in
         // `textRows` and follow as text (see BinaryCopyFormat).
         let binary = schema.supportsBinaryCopy
@@ -51,16 +54,10 @@ struct FileLoader {
         let textRows = binary ? try SpoolFile(file: file.name) : nil
 
         try connection.transaction {
-            // Offset-less timestamps are Europe/London local time (the contract).
-            try connection.execute(script: "set local timezone = 'Europe/London'; set local work_mem = '256MB'")
-            if options.mode == .full {
-                try connection.execute(script: "truncate \(schema.stagingTable)")
-            } else {
-                try connection.execute(script: "create temporary table incoming (like \(schema.stagingTable)) on commit drop")
-            }
+            try connection.call("ingest.begin_file_load", entity, incremental)
             var rowsRead = 0
             do {
-                try connection.copyIn("copy \(target) (\(columnList)) from stdin\(binary ? " (format binary)" : "")") { stream in
+                try connection.copyIn(into: target, columns: columns, format: binary ? .binary : .text) { stream in
                     if binary { try stream.write(BinaryCopyFormat.header) }
                     while try reader.next() {
                         rowsRead += 1
@@ -86,7 +83,7 @@ struct FileLoader {
                 }
                 report.rowsSentAsText = textRows?.lineCount ?? 0
                 if let textRows, textRows.lineCount > 0 {
-                    try connection.copyIn("copy \(target) (\(columnList)) from stdin") { stream in
+                    try connection.copyIn(into: target, columns: columns) { stream in
                         try textRows.replay { try stream.write($0) }
                     }
                 }
@@ -98,7 +95,7 @@ struct FileLoader {
             report.rowsRead = rowsRead
 
             if !keys.candidates.isEmpty {
-                try rejectDuplicates(in: target, schema: schema, file: file, candidates: keys.candidates, spool: spool)
+                try rejectDuplicates(schema: schema, file: file, candidates: keys.candidates, spool: spool)
             }
 
             report.rowsRejected = spool.count
@@ -109,16 +106,12 @@ struct FileLoader {
                 throw TooManyRejects(description: "\(spool.count) of \(rowsRead) rows rejected (\(String(format: "%.1f", share))%), more than max_reject_rate \(String(format: "%g", options.maxRejectRate * 100))%: this looks like a wrong file, so none of it was loaded. First rejected: \(locations). To see every reason, fix those rows or load with a higher --max-reject-rate (reasons go to ingest.rejects)")
             }
 
-            if options.mode == .incremental {
-                let keyMatch = schema.keyColumns.map { "s.\(quoteIdentifier($0)) = i.\(quoteIdentifier($0))" }.joined(separator: " and ")
-                try connection.execute(script: """
-                    delete from \(schema.stagingTable) s using pg_temp.incoming i where \(keyMatch);
-                    insert into \(schema.stagingTable) (\(columnList)) select \(columnList) from pg_temp.incoming;
-                    """)
+            if incremental {
+                try connection.call("ingest.merge_incoming", entity, schema.keyColumns, columns)
             }
 
             if spool.count > 0 {
-                try connection.copyIn("copy ingest.rejects (batch_id, file, line_number, column_name, key_value, reason, raw_line) from stdin") { stream in
+                try connection.copyIn(into: ["ingest", "rejects"], columns: ["batch_id", "file", "line_number", "column_name", "key_value", "reason", "raw_line"]) { stream in
                     try spool.replay { try stream.write($0) }
                 }
             }
@@ -126,13 +119,10 @@ struct FileLoader {
             // The reader stopped at the end of the data, so every stored byte went through the digest.
             let sha256 = knownDigest ?? digest.finish()
             report.sha256 = sha256
-            try connection.query("""
-                insert into ingest.batch_files (batch_id, file, entity, sha256, bytes, status, rows_read, rows_loaded, rows_rejected, seconds, message)
-                values (\(batchID), \(file.name), \(file.entity.rawValue), \(sha256), \(file.bytes), 'loaded',
-                        \(report.rowsRead), \(report.rowsLoaded), \(report.rowsRejected), \(report.seconds),
-                        \(report.warnings.isEmpty ? nil : report.warnings.joined(separator: "; ")))
-                """)
-            try connection.execute(script: "analyze \(schema.stagingTable)")
+            try connection.call("ingest.record_loaded_file", batchID, file.name, entity, sha256, file.bytes,
+                                report.rowsRead, report.rowsLoaded, report.rowsRejected, report.seconds,
+                                report.warnings.isEmpty ? nil : report.warnings.joined(separator: "; "))
+            try connection.call("ingest.analyze_staging", entity)
         }
         report.seconds = Date().timeIntervalSince(started)
         return report
@@ -184,23 +174,12 @@ struct FileLoader {
         return "header columns \(shown)\(positions.count > 10 ? " and \(positions.count - 10) more" : "") are not contract columns"
     }
 
-    /// The key as `RowValidator.withKeyBytes` spells it: one column's text, or for a composite
-    /// key each column's byte count, `:` and its text, so keys compare column by column.
-    static func duplicateKeyExpression(_ schema: EntitySchema) -> String {
-        let columns = schema.keyColumns.map { "t.\(quoteIdentifier($0))::text" }
-        if columns.count == 1 { return columns[0] }
-        return columns.map { "octet_length(\($0))::text || ':' || \($0)" }.joined(separator: " || ")
-    }
-
     /// A key seen twice in the file: the first occurrence stays, later ones become rejects.
     /// The Bloom filter named the keys that may repeat; the exact check runs in SQL over just
-    /// those keys, so client memory does not grow with the file.
-    private func rejectDuplicates(in table: String, schema: EntitySchema, file: ExtractFile, candidates: Set<String>, spool: RejectSpool) throws {
-        let keyText = Self.duplicateKeyExpression(schema)
-        let keyColumnsText = schema.keyColumns.map { "t.\(quoteIdentifier($0))::text" }.joined(separator: ", ")
-        let keyCount = schema.keyColumns.count
-        try connection.execute(script: "create temporary table duplicate_candidates (key_value text primary key) on commit drop")
-        try connection.copyIn("copy pg_temp.duplicate_candidates (key_value) from stdin") { stream in
+    /// those keys (ingest.reject_duplicates), so client memory does not grow with the file.
+    private func rejectDuplicates(schema: EntitySchema, file: ExtractFile, candidates: Set<String>, spool: RejectSpool) throws {
+        try connection.call("ingest.prepare_duplicate_candidates")
+        try connection.copyIn(into: ["pg_temp", "duplicate_candidates"], columns: ["key_value"]) { stream in
             var line: [UInt8] = []
             for key in candidates {
                 line.removeAll(keepingCapacity: true)
@@ -209,28 +188,12 @@ struct FileLoader {
                 try stream.write(line)
             }
         }
-        // Table and column names are the program's own constants, quoted; no value is spliced in.
-        let statement = """
-            with candidate_rows (row_position, line_number, key_value\((0..<keyCount).map { ", k\($0)" }.joined())) as (
-                select t.ctid as row_position, t.line_number, \(keyText) as key_value, \(keyColumnsText)
-                from \(table) t
-                where \(keyText) in (select key_value from pg_temp.duplicate_candidates)
-            ),
-            ranked as (
-                select row_position, line_number, key_value\((0..<keyCount).map { ", k\($0)" }.joined()),
-                       min(line_number) over (partition by key_value) as first_line
-                from candidate_rows
-            )
-            delete from \(table) t
-            using ranked r
-            where t.ctid = r.row_position and r.line_number > r.first_line
-            returning r.line_number, r.first_line\((0..<keyCount).map { ", r.k\($0)" }.joined())
-            """
-        let removed = try connection.query(SQLQuery(statement)).rows
+        let removed = try connection.call("ingest.reject_duplicates", file.entity.rawValue, options.mode == .incremental,
+                                          schema.keyColumns).rows
         guard !removed.isEmpty else { return }
         var wanted: [Int: (first: Int, key: [String])] = [:]
         for row in removed {
-            wanted[Int(row[0]!)!] = (Int(row[1]!)!, (0..<keyCount).map { row[2 + $0]! })
+            wanted[try row["duplicate_line", as: Int.self]] = (try row["first_line", as: Int.self], try row["key_values", as: [String].self])
         }
         // Re-read the file for the raw text of the refused lines (duplicates are rare).
         let reader = CSVRecordReader(source: try file.openSource())

@@ -28,14 +28,9 @@ public final class IngestRunner {
         // process that died.
         let lock = try WarehouseSchema.stageLock(connection, exclusive: true) { [progress] in progress?.waiting($0) }
         defer { lock.release() }
-        try connection.query("""
-            update ingest.batches set status = 'failed', finished_at = coalesce(finished_at, now())
-            where status = 'running'
-            """)
-        let batchID = try connection.query("""
-            insert into ingest.batches (mode, extract_dir, throughcare_version)
-            values (\(options.mode.rawValue), \(directory), \(ThroughcareVersion.current)) returning batch_id
-            """).scalar(Int64.self)
+        try connection.call("ingest.sweep_dead_batches")
+        let batchID = try connection.call("ingest.start_batch", options.mode.rawValue, directory, ThroughcareVersion.current)
+            .scalar(Int64.self)
         try connection.setApplicationName("throughcare ingest batch \(batchID)")
 
         var reports: [FileReport] = []
@@ -67,11 +62,8 @@ public final class IngestRunner {
             // Hash first only when a loaded file of this entity has the same size (it could be
             // the same file); otherwise the digest is computed during the load, in the same read.
             var sha256: String?
-            let sameSize = try connection.query("""
-                select 1 from ingest.batch_files
-                where entity = \(file.entity.rawValue) and status = 'loaded' and bytes = \(file.bytes)
-                limit 1
-                """).rows.first != nil
+            let sameSize = try connection.call("ingest.loaded_file_of_size_exists", file.entity.rawValue, file.bytes)
+                .scalar(Bool.self)
             if sameSize {
                 let digest = try StreamingSHA256.of(file)
                 sha256 = digest
@@ -101,8 +93,8 @@ public final class IngestRunner {
         }
         let anyLoaded = reports.contains { $0.status == .loaded || $0.status == .skippedUnchanged }
         let status = failed.isEmpty ? "succeeded" : (anyLoaded ? "partial" : "failed")
-        try connection.query("update ingest.batches set status = \(status), finished_at = now() where batch_id = \(batchID)")
-        if try !connection.query("select staging.note_batch_finished(\(batchID))").scalar(Bool.self) {
+        try connection.call("ingest.finish_batch", batchID, status)
+        if try !connection.call("staging.note_batch_finished", batchID).scalar(Bool.self) {
             warnings.append("staging was emptied by a server crash since the last full ingest: transform will refuse until a full ingest of the whole extract (without --incremental) has reloaded it")
         }
         return IngestReport(batchID: batchID, files: reports, warnings: warnings)
@@ -112,17 +104,8 @@ public final class IngestRunner {
     /// load is the entity's latest, its mode cannot have left other rows behind (a full load, or
     /// this run is incremental too), and its rows are all still in staging (an UNLOGGED table is
     /// emptied by a server crash).
-    private func unchangedLoad(of file: ExtractFile, sha256: String) throws -> String? {
-        try connection.query("""
-            select f.batch_id::text from ingest.batch_files f
-            join ingest.batches b on b.batch_id = f.batch_id
-            where f.sha256 = \(sha256) and f.entity = \(file.entity.rawValue) and f.status = 'loaded'
-              and (b.mode = 'full' or \(options.mode.rawValue) = 'incremental')
-              and f.batch_id = (select max(g.batch_id) from ingest.batch_files g
-                                where g.entity = \(file.entity.rawValue) and g.status = 'loaded')
-              and f.rows_loaded = (select count(*) from \(unsafeRaw: EntitySchema.forEntity(file.entity).stagingTable) s
-                                   where s.batch_id = f.batch_id)
-            """).rows.first?[0]
+    private func unchangedLoad(of file: ExtractFile, sha256: String) throws -> Int64? {
+        try connection.call("ingest.unchanged_load", sha256, file.entity.rawValue, options.mode.rawValue).scalar(Int64?.self)
     }
 
     /// Why loading this file incrementally would be a replay, if it would: the same bytes were
@@ -130,30 +113,15 @@ public final class IngestRunner {
     /// old rows again would silently undo that later file's corrections. (A file identical to
     /// the latest load is `unchangedLoad`'s case, not this one.)
     private func replayedLoad(of file: ExtractFile, sha256: String) throws -> String? {
-        guard let row = try connection.query("""
-            select f.batch_id::text, to_char(b.started_at at time zone 'UTC', 'YYYY-MM-DD HH24:MI "UTC"'),
-                   later.batch_id::text, to_char(later.started_at at time zone 'UTC', 'YYYY-MM-DD HH24:MI "UTC"')
-            from ingest.batch_files f
-            join ingest.batches b on b.batch_id = f.batch_id
-            join lateral (
-                select g.batch_id, gb.started_at from ingest.batch_files g
-                join ingest.batches gb on gb.batch_id = g.batch_id
-                where g.entity = f.entity and g.status = 'loaded' and g.batch_id > f.batch_id
-                  and g.sha256 is distinct from f.sha256
-                order by g.batch_id desc limit 1
-            ) later on true
-            where f.sha256 = \(sha256) and f.entity = \(file.entity.rawValue) and f.status = 'loaded'
-            order by f.batch_id desc limit 1
-            """).rows.first else { return nil }
-        return "\(file.name) is identical to the file loaded in batch \(row[0]!) (\(row[1]!)); batch \(row[2]!) (\(row[3]!)) loaded a later \(file.entity.csvFileName) since; loading this one again would revert those corrections, so nothing of it was loaded — pass --allow-replay to load it anyway"
+        guard let row = try connection.call("ingest.replayed_load", sha256, file.entity.rawValue).rows.first else { return nil }
+        let (batch, loadedAt) = (try row["batch_id", as: Int64.self], try row["loaded_at", as: String.self])
+        let (later, laterAt) = (try row["later_batch_id", as: Int64.self], try row["later_loaded_at", as: String.self])
+        return "\(file.name) is identical to the file loaded in batch \(batch) (\(loadedAt)); batch \(later) (\(laterAt)) loaded a later \(file.entity.csvFileName) since; loading this one again would revert those corrections, so nothing of it was loaded — pass --allow-replay to load it anyway"
     }
 
     /// Ledger row for a file that did not load (the loaded ones write theirs inside their transaction).
     private func record(_ report: FileReport, entity: ContractEntity, batchID: Int64, sha256: String?) throws {
-        try connection.query("""
-            insert into ingest.batch_files (batch_id, file, entity, sha256, bytes, status, message)
-            values (\(batchID), \(report.file), \(entity.rawValue), \(sha256), \(report.bytes), \(report.status.rawValue), \(report.message))
-            on conflict (batch_id, file) do update set status = excluded.status, message = excluded.message
-            """)
+        try connection.call("ingest.record_file", batchID, report.file, entity.rawValue, sha256, report.bytes,
+                            report.status.rawValue, report.message)
     }
 }

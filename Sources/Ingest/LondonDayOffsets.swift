@@ -1,5 +1,7 @@
 import Foundation
 import PostgresClient
+import ThroughcareCore
+import Warehouse
 
 /// The UTC offset of each Europe/London local day, taken from the server's own time zone data,
 /// so a client-side conversion of an offset-less timestamp agrees with what the server would
@@ -45,27 +47,19 @@ struct LondonDayOffsets: Sendable {
     /// Reads the offsets for `years` from the server: one row per change, so the answer stays
     /// small (about two rows a year) while the server evaluates every day.
     static func load(years: ClosedRange<Int>, connection: PostgresConnection) throws -> LondonDayOffsets {
-        let first = String(format: "%04d-01-01", years.lowerBound)
-        let last = String(format: "%04d-12-31", years.upperBound)
-        let rows = try connection.query("""
-            with days as (
-                select day::date as day,
-                       (date_part('epoch', day) - date_part('epoch', day at time zone 'Europe/London'))::integer as offset_seconds
-                from generate_series(\(first)::timestamp, \(last)::timestamp, interval '1 day') as day
-            ), changes as (
-                select day, offset_seconds, lag(offset_seconds) over (order by day) as previous from days
-            )
-            select day - date '1970-01-01', offset_seconds from changes
-            where previous is distinct from offset_seconds order by day
-            """).rows
+        guard let first = CivilDate(year: years.lowerBound, month: 1, day: 1),
+              let last = CivilDate(year: years.upperBound, month: 12, day: 31) else {
+            throw PostgresError(kind: .decoding, message: "years \(years) are outside the calendar")
+        }
+        let rows = try connection.call("ingest.london_offset_changes", first, last).rows
         let firstDay = BinaryCopyFormat.daysSince1970(year: years.lowerBound, month: 1, day: 1)
         let lastDay = BinaryCopyFormat.daysSince1970(year: years.upperBound, month: 12, day: 31)
         // Unknown until a row says otherwise, so a day the answer missed is never taken for GMT.
         var midnightOffsets = [Int32](repeating: unsafeDay, count: lastDay - firstDay + 1)
         for (position, row) in rows.enumerated() {
-            let start = Int(row[0]!)! - firstDay
-            let end = position + 1 < rows.count ? Int(rows[position + 1][0]!)! - firstDay : midnightOffsets.count
-            let offset = Int32(row[1]!)!
+            let start = try row["day_number", as: Int.self] - firstDay
+            let end = position + 1 < rows.count ? try rows[position + 1]["day_number", as: Int.self] - firstDay : midnightOffsets.count
+            let offset = try row["offset_seconds", as: Int32.self]
             for index in start..<end { midnightOffsets[index] = offset }
         }
         return LondonDayOffsets(firstDay: firstDay, midnightOffsets: midnightOffsets)

@@ -20,32 +20,27 @@ struct ReferenceIndex {
         var index = ReferenceIndex()
         let needed = Set(entity.references)
         if needed.contains(.establishments) {
-            for row in try connection.query("select establishment_code from staging.establishments").rows {
-                index.establishments.insert(row[0]!)
+            for row in try connection.call("ingest.reference_establishments").rows {
+                index.establishments.insert(try row["establishment_code", as: String.self])
             }
         }
         if needed.contains(.staff) {
-            for row in try connection.query("select staff_id, role from staging.staff").rows {
-                index.staffRoles[row[0]!] = row[1]!
+            for row in try connection.call("ingest.reference_staff").rows {
+                index.staffRoles[try row["staff_id", as: String.self]] = try row["role", as: String.self]
             }
         }
         if needed.contains(.cases) {
-            for row in try connection.query("select case_id, release_date is not null from staging.cases").rows {
-                index.caseReleased[row[0]!] = row[1] == "t"
+            for row in try connection.call("ingest.reference_cases").rows {
+                index.caseReleased[try row["case_id", as: String.self]] = try row["released", as: Bool.self]
             }
         }
         index.caseIDs = ByteKeySet(index.caseReleased.keys)
         index.staffIDs = ByteKeySet(index.staffRoles.keys)
         for reference in needed {
-            let rows = try connection.query("""
-                select distinct on (r.key_value) r.key_value, r.file, r.line_number
-                from ingest.rejects r
-                join ingest.batch_files f on f.batch_id = r.batch_id and f.file = r.file
-                where r.batch_id = \(batchID) and f.entity = \(reference.rawValue) and r.key_value is not null
-                order by r.key_value, r.line_number
-                """).rows
             var keys: [String: String] = [:]
-            for row in rows { keys[row[0]!] = "\(row[1]!) line \(row[2]!)" }
+            for row in try connection.call("ingest.rejected_keys", batchID, reference.rawValue).rows {
+                keys[try row["key_value", as: String.self]] = "\(try row["file", as: String.self]) line \(try row["line_number", as: Int64.self])"
+            }
             index.rejected[reference] = keys
         }
         return index

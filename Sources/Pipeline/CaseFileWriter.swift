@@ -22,22 +22,27 @@ public struct CaseFileWriter {
         self.connection = connection
     }
 
+    static func caseEntry(_ row: QueryResult.Row) throws -> (establishment: String, caseID: String, prisonerID: String) {
+        (try row["establishment_code", as: String?.self] ?? "", try row["case_id", as: String?.self] ?? "",
+         try row["prisoner_id", as: String?.self] ?? "")
+    }
+
     /// Writes the files into `folder` (created). `caseID` nil: the run's sampled cases.
     public func write(runID: Int64, caseID: String?, to folder: URL) throws -> CaseFileSummary {
-        guard try connection.query("select exists (select from metrics.runs where run_id = \(runID) and status = 'succeeded')").scalar(Bool.self) else {
+        guard try connection.call("metrics.run_status", runID).rows.first?["status", as: String.self] == "succeeded" else {
             throw ThroughcareError.invalidInput("run \(runID) does not exist or has not succeeded (see metrics.runs)")
         }
         var cases: [(establishment: String, caseID: String, prisonerID: String)]
         if let caseID {
             cases = try connection.query("select establishment_code, case_id, prisoner_id from core.cases where case_id = \(caseID)").rows
-                .map { ($0[0] ?? "", $0[1] ?? "", $0[2] ?? "") }
+                .map(Self.caseEntry)
             guard !cases.isEmpty else { throw ThroughcareError.invalidInput("case \(caseID) is not in the core model (check the id in cases.csv)") }
         } else {
             cases = try connection.query("""
                 select distinct establishment_code, case_id, prisoner_id
                 from metrics.inspection_sample where run_id = \(runID)
                 order by establishment_code, case_id
-                """).rows.map { ($0[0] ?? "", $0[1] ?? "", $0[2] ?? "") }
+                """).rows.map(Self.caseEntry)
             guard !cases.isEmpty else {
                 throw ThroughcareError.invalidInput("run \(runID) has no inspection sample: draw one (throughcare sample … --run \(runID), or a pipeline's sample:), or name a case with --case ID")
             }
@@ -50,17 +55,19 @@ public struct CaseFileWriter {
         for row in try connection.query("""
             select distinct on (case_id, metric) case_id, metric, eligible, met
             from metrics.case_metrics
-            where run_id = \(runID) and case_id = any (\(Self.textArray(cases.map(\.caseID)))::text[])
+            where run_id = \(runID) and case_id = any (\(cases.map(\.caseID)))
             order by case_id, metric, period_start desc
             """).rows {
-            let result = row[2] == "t" ? (row[3] == "t" ? "met" : "not met") : "not eligible"
-            grid[row[0] ?? "", default: [:]][row[1] ?? ""] = result
-            metricNames.insert(row[1] ?? "")
+            let eligible = try row["eligible", as: Bool?.self] == true
+            let result = eligible ? (try row["met", as: Bool?.self] == true ? "met" : "not met") : "not eligible"
+            let metric = try row["metric", as: String.self]
+            grid[try row["case_id", as: String.self], default: [:]][metric] = result
+            metricNames.insert(metric)
         }
         let metrics = metricNames.sorted()
 
         for entry in cases {
-            let text = try connection.query("select metrics.case_file(\(runID), \(entry.caseID))::text").scalar(String.self)
+            let text = try connection.call("metrics.case_file", runID, entry.caseID).scalar(String.self)
             let document = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] ?? [:]
             let page = CaseFilePage(document: document).html()
             try page.write(to: folder.appendingPathComponent(Self.pageName(entry.caseID)), atomically: true, encoding: .utf8)
@@ -95,11 +102,6 @@ public struct CaseFileWriter {
 
     static func pageName(_ caseID: String) -> String {
         "case-" + caseID.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? String($0) : "_" }.joined() + ".html"
-    }
-
-    /// A PostgreSQL text[] literal, bound as one parameter.
-    static func textArray(_ values: [String]) -> String {
-        "{" + values.map { "\"" + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" }.joined(separator: ",") + "}"
     }
 
     /// CSV field, quoted when needed, and never starting with a formula character (a grid opened

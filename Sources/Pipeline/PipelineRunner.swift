@@ -9,6 +9,7 @@ import Export
 import Foundation
 import Ingest
 import PostgresClient
+import Warehouse
 import ThroughcareCore
 import Transform
 
@@ -164,7 +165,7 @@ public struct PipelineRunner {
                                        official: definition.publish, parameters: parameters, scopes: scopes, lineage: lineage)
         let runID = try aggregate.run(request)
         result.runID = runID
-        result.asOf = try connection.query("select as_of::text from metrics.runs where run_id = \(runID)").scalar(String?.self)
+        result.asOf = try connection.call("metrics.run_status", runID).rows.first?["as_of", as: CivilDate?.self]?.description
         observer.stageFinished(.aggregate, "run \(runID) (as of \(result.asOf ?? "?"))", seconds: Date().timeIntervalSince(started))
 
         // sample
@@ -174,10 +175,8 @@ public struct PipelineRunner {
             // The sample is drawn over the whole range; when the run cuts it into several periods, a
             // companion exploratory run with one whole period gives each sampled case its results.
             var sampleRun = runID
-            let hasWholePeriod = try connection.query("""
-                select exists (select from metrics.run_periods where run_id = \(runID)
-                               and period_start = \(definition.range.from.description)::date and nominal_end = \(definition.range.to.description)::date)
-                """).scalar(Bool.self)
+            let hasWholePeriod = try connection.call("metrics.run_has_period", runID, definition.range.from, definition.range.to)
+                .scalar(Bool.self)
             if !hasWholePeriod {
                 var whole = request
                 whole.period = .whole
@@ -185,11 +184,9 @@ public struct PipelineRunner {
                 sampleRun = try aggregate.run(whole)
                 observer.note("the sample reads run \(sampleRun) (the range as one period, not official)")
             }
-            let drawn = try connection.query("""
-                select count(*) from metrics.draw_sample(\(sampleRun), \(definition.range.from.description)::date, \(definition.range.to.description)::date,
-                                                         \(sample.size), \(sample.seed), \(sample.population == .in_custody),
-                                                         \(sample.scope?.type), \(sample.scope?.id))
-                """).scalar(Int.self)
+            let drawn = try connection.call("metrics.draw_sample", sampleRun, definition.range.from, definition.range.to,
+                                            Int32(clamping: sample.size), sample.seed, sample.population == .in_custody,
+                                            sample.scope?.type, sample.scope?.id).rows.count
             result.sampleRunID = sampleRun
             result.sampledCases = drawn
             observer.stageFinished(.sample, "\(drawn) case(s) in metrics.inspection_sample (run \(sampleRun))", seconds: Date().timeIntervalSince(started))

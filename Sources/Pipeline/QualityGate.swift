@@ -114,7 +114,7 @@ public struct QualityGate {
 
     /// Runs the tests and compares the measures with `maximums` (measure name → largest share allowed).
     public func evaluate(maximums: [String: Double]) throws -> QualityGateReport {
-        guard try connection.query("select to_regprocedure('quality.gate_measures()') is not null").scalar(Bool.self) else {
+        guard try connection.query("select to_regprocedure('quality.gate_measures()') is not null as present").scalar(Bool.self) else {
             throw PostgresError(kind: .server, sqlState: PostgresError.notReadySQLState,
                                 message: "the quality gate needs a core model built by this version of throughcare",
                                 hint: "Run throughcare transform (or throughcare run) first.")
@@ -122,26 +122,28 @@ public struct QualityGate {
         let codes = RunParameters.jsonObjectOfLists(Self.acceptedCodes)
         var findings: [QualityFinding] = []
         for row in try connection.query("""
-            select test, relation || '.' || column_name, failures, description
-            from quality.contract_tests(\(codes)::jsonb)
+            select test, relation || '.' || column_name as subject, failures, description
+            from quality.contract_tests(\(json: codes))
             order by test, relation, column_name
             """).rows {
-            let failures = Int64(row[2] ?? "0") ?? 0
-            findings.append(QualityFinding(kind: .contract, name: row[0] ?? "", subject: row[1], count: failures, outOf: nil,
-                                           value: nil, maximum: 0, passed: failures == 0, description: row[3] ?? ""))
+            let failures = try row["failures", as: Int64?.self] ?? 0
+            findings.append(QualityFinding(kind: .contract, name: try row["test", as: String?.self] ?? "", subject: try row["subject", as: String?.self],
+                                           count: failures, outOf: nil, value: nil, maximum: 0, passed: failures == 0,
+                                           description: try row["description", as: String?.self] ?? ""))
         }
         for row in try connection.query("""
             select measure, subject, numerator, denominator, value, description
             from quality.gate_measures()
             order by measure, subject
             """).rows {
-            let name = row[0] ?? ""
-            let value = row[4].flatMap(Double.init)
+            let name = try row["measure", as: String?.self] ?? ""
+            let value = try row["value", as: Double?.self]
             let maximum = maximums[name]
             let passed = maximum.map { limit in (value ?? 0) <= limit } ?? true
-            findings.append(QualityFinding(kind: .threshold, name: name, subject: row[1], count: Int64(row[2] ?? "0") ?? 0,
-                                           outOf: row[3].flatMap { Int64($0) }, value: value, maximum: maximum,
-                                           passed: passed, description: row[5] ?? ""))
+            findings.append(QualityFinding(kind: .threshold, name: name, subject: try row["subject", as: String?.self],
+                                           count: try row["numerator", as: Int64?.self] ?? 0,
+                                           outOf: try row["denominator", as: Int64?.self], value: value, maximum: maximum,
+                                           passed: passed, description: try row["description", as: String?.self] ?? ""))
         }
         return QualityGateReport(findings: findings)
     }

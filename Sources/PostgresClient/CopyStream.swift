@@ -1,3 +1,4 @@
+import Foundation
 import CLibPQ
 
 /// Streams rows into `COPY ... FROM STDIN`. Bytes are buffered and handed to libpq in large
@@ -72,16 +73,75 @@ public final class CopyInStream {
             PQclear(result)
         }
         if let failure { throw failure }
-        return last ?? QueryResult(columns: [], rows: [], affectedRows: 0)
+        return last ?? .empty
+    }
+}
+
+/// The data format of a COPY.
+public enum CopyFormat: Sendable {
+    case text, binary
+    case csv(header: Bool)
+
+    var options: String {
+        switch self {
+        case .text: return ""
+        case .binary: return " (format binary)"
+        case let .csv(header): return header ? " (format csv, header)" : " (format csv)"
+        }
     }
 }
 
 extension PostgresConnection {
+    /// `COPY table (columns) FROM STDIN`, every name quoted: `table` is `[schema, name]` or
+    /// `[name]`. Streams `body`'s data; returns the rows stored. The names may come from the
+    /// contract, never from an extract file.
+    @discardableResult
+    public func copyIn(into table: [String], columns: [String], format: CopyFormat = .text,
+                       flushThreshold: Int = 1 << 20, _ body: (CopyInStream) throws -> Void) throws -> Int {
+        // A plain lower-case table name stays unquoted, so the statement reads in pg_stat_activity
+        // as people look for it (`copy staging.contacts ...`); anything else is quoted.
+        let name = table.map { part in
+            part.range(of: "^[a-z_][a-z0-9_]*$", options: .regularExpression) != nil ? part : quoteIdentifier(part)
+        }.joined(separator: ".")
+        let statement = SQLQuery(unsafeSQL: "copy \(name) (\(columns.map(quoteIdentifier).joined(separator: ", "))) from stdin\(format.options)")
+        return try copyIn(statement, flushThreshold: flushThreshold, body)
+    }
+
+    /// `COPY (select) TO STDOUT`, handing each chunk to `body`.
+    public func copyOut(select: SQLQuery, format: CopyFormat, _ body: (UnsafeBufferPointer<UInt8>) throws -> Void) throws {
+        try copyOut("copy (" + select + SQLQuery(unsafeSQL: ") to stdout\(format.options)"), body)
+    }
+
+    /// The statement with its values written in as quoted, typed literals (`'2024-01-01'::date`),
+    /// escaped by libpq for this connection: COPY is the one statement the protocol cannot give
+    /// parameters to.
+    func inlined(_ query: SQLQuery) throws -> String {
+        var text = ""
+        for fragment in query.fragments {
+            switch fragment {
+            case let .sql(sql): text += sql
+            case let .bind(bind):
+                let cast = bind.type.castName.map { "::\($0)" } ?? ""
+                guard let value = bind.text else {
+                    text += "null" + cast
+                    continue
+                }
+                guard let escaped = PQescapeLiteral(handle, value, value.utf8.count) else {
+                    throw PostgresError(kind: .connection, message: "cannot quote a COPY value: \(lastErrorMessage)")
+                }
+                defer { PQfreemem(escaped) }
+                text += String(cString: escaped) + cast
+            }
+        }
+        return text
+    }
+
     /// Runs a `COPY ... FROM STDIN` statement and lets `body` stream the data.
     /// If `body` throws, the COPY is aborted (the server discards every row) and the error rethrown.
     /// Returns the number of rows the server stored.
     @discardableResult
-    public func copyIn(_ statement: String, flushThreshold: Int = 1 << 20, _ body: (CopyInStream) throws -> Void) throws -> Int {
+    public func copyIn(_ query: SQLQuery, flushThreshold: Int = 1 << 20, _ body: (CopyInStream) throws -> Void) throws -> Int {
+        let statement = try inlined(query)
         guard let start = PQexec(handle, statement) else {
             throw PostgresError(kind: .copy, message: lastErrorMessage, query: statement)
         }
@@ -101,7 +161,8 @@ extension PostgresConnection {
     }
 
     /// Runs a `COPY ... TO STDOUT` statement, handing each chunk (a row, in text/CSV formats) to `body`.
-    public func copyOut(_ statement: String, _ body: (UnsafeBufferPointer<UInt8>) throws -> Void) throws {
+    public func copyOut(_ query: SQLQuery, _ body: (UnsafeBufferPointer<UInt8>) throws -> Void) throws {
+        let statement = try inlined(query)
         guard let start = PQexec(handle, statement) else {
             throw PostgresError(kind: .copy, message: lastErrorMessage, query: statement)
         }

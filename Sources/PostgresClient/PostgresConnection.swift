@@ -58,25 +58,56 @@ public final class PostgresConnection {
         return noticeSink.messages
     }
 
-    /// Runs one statement with bound parameters and returns its rows.
+    /// The project's sql/ files. When set, an error raised inside one of their functions is given
+    /// its `location` (file and line, from CONTEXT) as it is thrown, so every place that stores or
+    /// shows the error (metrics.runs.error_message, the CLI) names the line to edit.
+    public var sqlSourceFiles: [URL] = []
+
+    /// Runs one statement with its values bound (typed, see `PostgresEncodable`) and returns its rows.
     @discardableResult
     public func query(_ query: SQLQuery) throws -> QueryResult {
-        let result = withCStringArray(query.parameters) { values in
-            PQexecParams(handle, query.text, Int32(query.parameters.count), nil, values, nil, nil, 0)
+        let text = query.text
+        let binds = query.binds
+        let types = binds.map { $0.type.oid }
+        let result = withCStringArray(binds.map(\.text)) { values in
+            types.withUnsafeBufferPointer { types in
+                PQexecParams(handle, text, Int32(binds.count), binds.isEmpty ? nil : types.baseAddress, values, nil, nil, 0)
+            }
         }
-        return try consume(result, query: query.text)
+        return try consume(result, query: text)
     }
 
-    /// Runs a script of statements that carries no values (the project's sql/ files).
-    /// Values a script needs come from tables written with `query` and bound parameters.
-    public func execute(script: String) throws {
-        let result = PQexec(handle, script)
-        _ = try consume(result, query: script)
+    /// Calls one of the project's functions by name with its arguments bound:
+    /// `call("metrics.execute_run", runID)` runs `select * from metrics.execute_run($1)`.
+    @discardableResult
+    public func call(_ function: String, _ arguments: any PostgresBindable...) throws -> QueryResult {
+        try query(.call(function, arguments))
+    }
+
+    /// Runs a script of statements (the project's sql/ files, or fixed commands such as `begin`).
+    /// A script carries no values: a value interpolated into one would be a `$n` parameter, which
+    /// only a single statement sent with `query` can have, and where a statement cannot take one
+    /// (`create database $1`) the server would only say "syntax error at or near $1". Identifiers
+    /// go in with `\(identifier:)`; values through `query` or `call`.
+    public func execute(script: SQLQuery) throws {
+        guard script.binds.isEmpty else {
+            throw PostgresError(kind: .server, sqlState: "42601",
+                                message: "a script cannot take bound values (\(script.binds.count) given): send the statement with query(), or interpolate identifiers with \\(identifier:)",
+                                query: script.text)
+        }
+        let text = script.text
+        let result = PQexec(handle, text)
+        _ = try consume(result, query: text)
+    }
+
+    /// Sets a run-time parameter for the rest of the transaction (`set local`), the value bound.
+    public func setLocal(_ name: String, _ value: String) throws {
+        try query("select set_config(\(name), \(value), true)")
     }
 
     /// Runs `body` in a transaction: committed when it returns, rolled back when it throws.
     public func transaction<T>(_ body: () throws -> T) throws -> T {
-        try execute(script: "begin")
+        try execute(script: "begin" as SQLQuery)
         do {
             let value = try body()
             try execute(script: "commit")
@@ -105,6 +136,9 @@ public final class PostgresConnection {
             return Self.decodeRows(result)
         default:
             var error = Self.error(from: result, query: query)
+            if error.location == nil, !sqlSourceFiles.isEmpty {
+                error.location = SQLSourceMap.functionLocation(of: error, in: sqlSourceFiles)
+            }
             if PQstatus(handle) == CONNECTION_BAD {
                 error.kind = .connection
                 // A FATAL the server sent just before closing may reach libpq only as text.
@@ -132,12 +166,12 @@ public final class PostgresConnection {
         let columnCount = Int(PQnfields(result))
         let rowCount = Int(PQntuples(result))
         var columns: [String] = []
-        var columnIndex: [String: Int] = [:]
+        var types: [PostgresDataType] = []
         for column in 0..<columnCount {
-            let name = String(cString: PQfname(result, Int32(column)))
-            columns.append(name)
-            if columnIndex[name] == nil { columnIndex[name] = column }
+            columns.append(String(cString: PQfname(result, Int32(column))))
+            types.append(PostgresDataType(oid: PQftype(result, Int32(column))))
         }
+        let layout = QueryResult.Layout(names: columns, types: types)
         var rows: [QueryResult.Row] = []
         rows.reserveCapacity(rowCount)
         for row in 0..<rowCount {
@@ -150,29 +184,38 @@ public final class PostgresConnection {
                     values.append(String(cString: PQgetvalue(result, Int32(row), Int32(column))))
                 }
             }
-            rows.append(QueryResult.Row(values: values, columnIndex: columnIndex))
+            rows.append(QueryResult.Row(values: values, layout: layout))
         }
         let affected = Int(String(cString: PQcmdTuples(result))) ?? 0
-        return QueryResult(columns: columns, rows: rows, affectedRows: affected)
+        return QueryResult(columns: columns, columnTypes: types, rows: rows, affectedRows: affected)
     }
 
     static func error(from result: OpaquePointer, query: String?) -> PostgresError {
-        func field(_ code: Int32) -> String? {
-            guard let value = PQresultErrorField(result, code) else { return nil }
+        // The PG_DIAG_* codes of postgres_ext.h: one letter each.
+        func field(_ code: Unicode.Scalar) -> String? {
+            guard let value = PQresultErrorField(result, Int32(code.value)) else { return nil }
             return String(cString: value)
         }
-        let primary = field(Int32(UInt8(ascii: "M")))
+        let primary = field("M")
             ?? String(cString: PQresultErrorMessage(result)).trimmingTrailingNewlines()
         var error = PostgresError(
             kind: .server,
-            sqlState: field(Int32(UInt8(ascii: "C"))),
+            sqlState: field("C"),
             message: primary,
-            detail: field(Int32(UInt8(ascii: "D"))),
-            hint: field(Int32(UInt8(ascii: "H"))),
-            context: field(Int32(UInt8(ascii: "W"))),
+            detail: field("D"),
+            hint: field("H"),
+            context: field("W"),
             query: query
         )
-        error.position = field(Int32(UInt8(ascii: "P"))).flatMap { Int($0) }
+        error.position = field("P").flatMap { Int($0) }
+        error.internalPosition = field("p").flatMap { Int($0) }
+        error.internalQuery = field("q")
+        error.severity = field("V") ?? field("S")
+        error.schemaName = field("s")
+        error.tableName = field("t")
+        error.columnName = field("c")
+        error.dataTypeName = field("d")
+        error.constraintName = field("n")
         return error
     }
 

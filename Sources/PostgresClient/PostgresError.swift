@@ -13,12 +13,26 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
     public var message: String
     public var detail: String?
     public var hint: String?
-    /// Where inside a function the error was raised (PL/pgSQL's CONTEXT field).
+    /// The call stack of functions the error was raised in, innermost first (CONTEXT:
+    /// "PL/pgSQL function metrics.execute_run(bigint) line 42 at PERFORM").
     public var context: String?
     /// The statement that failed, for context in logs.
     public var query: String?
     /// 1-based character offset of the error in the statement text (POSITION), when the server gave one.
     public var position: Int?
+    /// The statement a function ran internally when it failed (INTERNAL QUERY), and the 1-based
+    /// character offset of the error in it (INTERNAL POSITION): for an error in a statement of a
+    /// PL/pgSQL function, or in a SQL function's body, POSITION is empty and these say where.
+    public var internalQuery: String?
+    public var internalPosition: Int?
+    /// ERROR, FATAL or PANIC (not localised).
+    public var severity: String?
+    /// The object the error is about, when the server names it (constraint violations, casts).
+    public var schemaName: String?
+    public var tableName: String?
+    public var columnName: String?
+    public var dataTypeName: String?
+    public var constraintName: String?
     /// `sql/<folder>/<file>.sql:<line>:<column>` of the fault when known (SQLSourceMap), so an error
     /// in the project's SQL names the place to edit, not only the file.
     public var location: String?
@@ -76,6 +90,11 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
         if let end = sessionEnd { text += ": \(end.explanation)" }
         if let detail, !detail.isEmpty { text += "\nDETAIL: \(detail)" }
         if let hint, !hint.isEmpty { text += "\nHINT: \(hint)" }
+        // With a location the file says where; without, the statement is the only clue (as psql shows it).
+        if location == nil, let internalQuery, !internalQuery.isEmpty {
+            text += "\nINTERNAL QUERY: \(internalQuery)"
+            if let internalPosition { text += "\nINTERNAL POSITION: \(internalPosition)" }
+        }
         if let context, !context.isEmpty { text += "\nCONTEXT: \(context)" }
         return text
     }

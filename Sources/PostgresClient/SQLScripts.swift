@@ -15,10 +15,10 @@ extension PostgresConnection {
             let script = try String(contentsOf: file, encoding: .utf8)
             let started = DispatchTime.now().uptimeNanoseconds
             do {
-                try execute(script: script)
+                try execute(script: SQLQuery(unsafeSQL: script))
             } catch var error as PostgresError {
                 error.location = SQLSourceMap.location(of: error, script: script, file: file)
-                    ?? SQLSourceMap.functionLocation(of: error, in: files)
+                    ?? SQLSourceMap.functionLocation(of: error, in: files) ?? error.location
                 if error.location == nil { error.message = "\(SQLSourceMap.displayPath(file)): \(error.message)" }
                 throw error
             }
@@ -33,7 +33,7 @@ extension PostgresConnection {
     /// (its session is gone).
     public func afterFailure(_ body: (PostgresConnection) throws -> Void) {
         if isLost { try? reconnect() }
-        if inTransaction { _ = try? execute(script: "rollback") }
+        if inTransaction { _ = try? execute(script: "rollback" as SQLQuery) }
         try? body(self)
     }
 }

@@ -46,7 +46,7 @@ public struct SchemaMigrator {
     private func apply(unit: String, files: [URL], checksum: String) throws -> Bool {
         try connection.transaction {
             // Waiting for another migrator is not waiting for a reader: no timeout for this one.
-            try connection.execute(script: "set local lock_timeout = 0")
+            try connection.setLocal("lock_timeout", "0")
             try connection.query("select pg_advisory_xact_lock(\(Self.migrationLockKey))")
             try connection.execute(script: """
                 create schema if not exists throughcare;
@@ -67,16 +67,16 @@ public struct SchemaMigrator {
                 """)
             // Another session may have migrated while this one waited for the lock.
             if try appliedChecksum(unit: unit) == checksum { return false }
-            try connection.query("select set_config('lock_timeout', \("\(lockTimeoutSeconds)s"), true)")
+            try connection.setLocal("lock_timeout", "\(lockTimeoutSeconds)s")
             // Function bodies may name tables of a later stage (metrics functions read core).
-            try connection.execute(script: "set local check_function_bodies = off")
+            try connection.setLocal("check_function_bodies", "off")
             for file in files {
                 let script = try String(contentsOf: file, encoding: .utf8)
                 do {
-                    try connection.execute(script: script)
+                    try connection.execute(script: SQLQuery(unsafeSQL: script))
                 } catch var error as PostgresError {
                     error.location = SQLSourceMap.location(of: error, script: script, file: file)
-                        ?? SQLSourceMap.functionLocation(of: error, in: files)
+                        ?? SQLSourceMap.functionLocation(of: error, in: files) ?? error.location
                     if error.location == nil { error.message = "\(SQLSourceMap.displayPath(file)): \(error.message)" }
                     throw error
                 }

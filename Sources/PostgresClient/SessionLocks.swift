@@ -19,7 +19,7 @@ public enum SessionLocks {
         try connection.query("""
             select format('pid %s (user %s, application %L, %s since %s, last statement: %s)',
                           a.pid, a.usename, a.application_name, a.state,
-                          coalesce(a.xact_start, a.backend_start)::timestamp(0), left(a.query, 80))
+                          coalesce(a.xact_start, a.backend_start)::timestamp(0), left(a.query, 80)) as holder
             from pg_stat_activity as a
             where a.pid <> pg_backend_pid()
               and a.datname = current_database()
@@ -28,6 +28,6 @@ public enum SessionLocks {
                           join pg_namespace as n on n.oid = c.relnamespace
                           where l.pid = a.pid and l.granted and n.nspname in ('ingest', 'staging', 'core', 'quality', 'metrics', 'published', 'throughcare'))
             order by a.pid
-            """).rows.compactMap { $0[0] }
+            """).rows.map { try $0.decode(String.self, column: "holder") }
     }
 }

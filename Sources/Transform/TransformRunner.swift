@@ -42,31 +42,22 @@ public struct TransformRunner {
         }
         let lock = try WarehouseSchema.stageLock(connection, exclusive: true, waiting: waiting)
         defer { lock.release() }
-        try connection.query("select core.mark_dead_builds()")
+        try connection.call("core.mark_dead_builds")
         let handover = parameters.ordered.filter { RunParameters.transformNames.contains($0.name) }
-        let buildID = try connection.query("""
-            insert into core.builds (backend_pid, parameters, throughcare_version, git_commit)
-            values (pg_backend_pid(), \(RunParameters.jsonObject(handover))::jsonb, \(ThroughcareVersion.current), \(ThroughcareVersion.gitCommit()))
-            returning build_id
-            """).scalar(Int64.self)
+        let buildID = try connection.call("core.start_build", PostgresJSON(RunParameters.jsonObject(handover)),
+                                          ThroughcareVersion.current, ThroughcareVersion.gitCommit()).scalar(Int64.self)
         try connection.setApplicationName("throughcare transform build \(buildID)")
         do {
             try connection.transaction {
-                try connection.query("select set_config('lock_timeout', \("\(LockTimeout.seconds)s"), true)")
-                try connection.query("select core.assert_staging_matches_ledger()")
+                try connection.setLocal("lock_timeout", "\(LockTimeout.seconds)s")
+                try connection.call("core.assert_staging_matches_ledger")
                 // Everything up to the core schema file creates tables; then the run's values go in, then the rules run.
                 try connection.executeScripts(Array(files[...schemaIndex]), step: reportStep)
                 for (name, value) in handover {
-                    try connection.query("""
-                        insert into core.parameters (name, value) values (\(name), \(value))
-                        on conflict (name) do update set value = excluded.value
-                        """)
+                    try connection.call("core.set_parameter", name, value)
                 }
                 try connection.executeScripts(Array(files[(schemaIndex + 1)...]), step: reportStep)
-                try connection.query("""
-                    update core.builds set status = 'succeeded', finished_at = clock_timestamp(), ingest_batches = core.loaded_files()
-                    where build_id = \(buildID)
-                    """)
+                try connection.call("core.finish_build", buildID)
             }
         } catch {
             var reported = error
@@ -74,10 +65,7 @@ public struct TransformRunner {
                 reported = SessionLocks.explain(postgres, waitedSeconds: LockTimeout.seconds, connection: connection, doing: "transform")
             }
             connection.afterFailure { connection in
-                try connection.query("""
-                    update core.builds set status = 'failed', finished_at = now(), error_message = \("\(reported)")
-                    where build_id = \(buildID) and status = 'running'
-                    """)
+                try connection.call("core.fail_build", buildID, "\(reported)")
             }
             throw reported
         }

@@ -16,6 +16,10 @@ public enum WarehouseSchema {
 
     /// Brings the given units (in order) up to this tool's sql/ files; a no-op when they match.
     public static func prepare(_ connection: PostgresConnection, _ units: [Unit]) throws {
+        // From here on an error raised inside one of the project's functions names its file and line.
+        if connection.sqlSourceFiles.isEmpty {
+            connection.sqlSourceFiles = try ProjectResources.sqlFiles(in: SQLLayout.allFolders)
+        }
         let migrator = SchemaMigrator(connection: connection, lockTimeoutSeconds: LockTimeout.seconds,
                                       toolVersion: ThroughcareVersion.current)
         for unit in units {

@@ -4,6 +4,7 @@ import Export
 import Foundation
 import PostgresClient
 import ThroughcareCore
+import Warehouse
 
 struct ExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -80,20 +81,15 @@ struct SampleCommand: ParsableCommand {
         try aggregate.prepareSchema()
         var run = runID
         if run == nil {
-            run = try connection.query("""
-                select max(r.run_id) from metrics.runs r join metrics.run_periods p on p.run_id = r.run_id
-                where r.status = 'succeeded' and p.period_start = \(from.description)::date and p.nominal_end = \(to.description)::date
-                """).scalar(Int64?.self)
+            run = try connection.call("metrics.run_for_period", from, to).scalar(Int64?.self)
         }
         if run == nil {
             if !database.quiet { Console.note("no run has the period \(from) to \(to) yet: aggregating it (--period whole)") }
             run = try aggregate.run(AggregateRequest(from: from, to: to, period: .whole, parameters: try RunParameters()))
         }
         let scopeParts = scope.map { $0.split(separator: ":", maxSplits: 1).map(String.init) }
-        let result = try connection.query("""
-            select * from metrics.draw_sample(\(run), \(from.description)::date, \(to.description)::date, \(size), \(seed),
-                                              \(inCustody), \(scopeParts?[0]), \(scopeParts?[1]))
-            """)
+        let result = try connection.call("metrics.draw_sample", run, from, to, Int32(size), seed, inCustody,
+                                         scopeParts?[0], scopeParts?[1])
         if format == .json {
             let cases = result.rows.map { row in Dictionary(uniqueKeysWithValues: zip(result.columns, row.values.map { $0 ?? "" })) }
             return try OutputFormat.printJSON(SampleOutput(runID: run!, cases: cases))
@@ -123,7 +119,7 @@ struct PruneCommand: ParsableCommand {
     func run() throws {
         let connection = try database.connect()
         try AggregateRunner(connection: connection, waiting: Console.note).prepareSchema()
-        let removed = try connection.query("select metrics.prune_runs(\(keepRuns))").scalar(Int?.self) ?? 0
+        let removed = try connection.call("metrics.prune_runs", Int32(clamping: keepRuns)).scalar(Int?.self) ?? 0
         Console.print("removed \(removed) run(s)")
     }
 }

@@ -1,31 +1,29 @@
 import Aggregate
 import Foundation
 import PostgresClient
+import ThroughcareCore
+import Warehouse
 
 /// The readable table printed after an aggregate: national rates per metric and period.
 enum SummaryTable {
     static func print(connection: PostgresConnection, runID: Int64) throws {
-        let run = try connection.query("""
-            select range_from::text, range_to::text, period_kind, as_of::text from metrics.runs where run_id = \(runID)
-            """).rows.first
-        Console.print("run \(runID): \(run?[0] ?? "?") to \(run?[1] ?? "?") (exclusive), by \(run?[2] ?? "?"), data as of \(run?[3] ?? "?")")
-        // A run published past a failed quality gate says so wherever its figures are shown.
         let summary = try AggregateRunner(connection: connection).summary(runID: runID)
+        Console.print("run \(runID): \(summary.rangeFrom) to \(summary.rangeTo) (exclusive), by \(summary.periodKind), data as of \(summary.asOf ?? "?")")
+        // A run published past a failed quality gate says so wherever its figures are shown.
         if let reason = summary.forceReason {
             Console.print("  PUBLISHED ALTHOUGH THE QUALITY GATE FAILED, forced: \(reason)")
         }
-        let rows = try connection.query("""
-            select metric, period_start::text, numerator, denominator, rate, ci_low, ci_high, band
-            from metrics.rates
-            where run_id = \(runID) and scope_type = 'national'
-            order by metric, period_start
-            """).rows
+        let rows = try connection.call("metrics.national_rates", runID).rows
         let header = ["metric", "period", "met", "eligible", "rate", "95% CI", "band"]
         var table: [[String]] = [header]
         for row in rows {
+            let low = try row["ci_low", as: Double?.self]
             table.append([
-                row[0] ?? "", row[1] ?? "", row[2] ?? "", row[3] ?? "",
-                percent(row[4]), row[5] == nil ? "–" : "\(percent(row[5]))–\(percent(row[6]))", row[7] ?? "–",
+                try row["metric", as: String.self], try row["period_start", as: CivilDate.self].description,
+                String(try row["numerator", as: Int64.self]), String(try row["denominator", as: Int64.self]),
+                percent(try row["rate", as: Double?.self]),
+                low == nil ? "–" : "\(percent(low))–\(percent(try row["ci_high", as: Double?.self]))",
+                try row["band", as: String?.self] ?? "–",
             ])
         }
         let widths = (0..<header.count).map { column in table.map { $0[column].count }.max() ?? 0 }
@@ -42,8 +40,8 @@ enum SummaryTable {
         }
     }
 
-    static func percent(_ text: String?) -> String {
-        guard let text, let value = Double(text) else { return "–" }
+    static func percent(_ value: Double?) -> String {
+        guard let value else { return "–" }
         return String(format: "%.1f%%", value * 100)
     }
 }

@@ -86,7 +86,7 @@ class AggregateTestCase: XCTestCase {
     }
 
     func count(_ relation: String) throws -> Int {
-        try connection.query("select count(*) from \(unsafeRaw: relation)").scalar(Int.self)
+        try connection.query("select count(*) from \(SQLQuery(unsafeSQL: relation))").scalar(Int.self)
     }
 
     /// Compares row by row, so a failure names the row that differs.
@@ -166,17 +166,12 @@ class AggregateTestCase: XCTestCase {
 
     /// `detail ->> key` for each key, by case.
     func details(run: Int64, metric: String, periodStart: String, keys: [String]) throws -> [String: [String?]] {
-        var parameters: [String?] = [String(run), metric, periodStart]
-        var selected: [String] = []
-        for key in keys {
-            parameters.append(key)
-            selected.append("cm.detail ->> $\(parameters.count)::text")
-        }
-        let sql = SQLQuery("""
-            select cm.case_id, \(selected.joined(separator: ", "))
+        let selected = keys.map { key -> SQLQuery in "cm.detail ->> \(key)" }.joined(separator: ", ")
+        let sql: SQLQuery = """
+            select cm.case_id, \(selected)
             from metrics.case_metrics as cm
-            where cm.run_id = $1::bigint and cm.metric = $2::text and cm.period_start = $3::date
-            """, parameters: parameters)
+            where cm.run_id = \(run) and cm.metric = \(metric) and cm.period_start = \(periodStart)::date
+            """
         var byCase: [String: [String?]] = [:]
         for row in try rows(sql) {
             byCase[row[0]!] = Array(row.dropFirst())
@@ -236,7 +231,7 @@ class AggregateTestCase: XCTestCase {
         for want in expected {
             let found = try rows("""
                 select numerator::text, denominator::text, rate::text, ci_low::text, ci_high::text, band
-                from \(unsafeRaw: relation)
+                from \(SQLQuery(unsafeSQL: relation))
                 where run_id = \(run) and period_start = \(periodStart)::date
                   and scope_type = \(want.scopeType) and scope_id = \(want.scopeID) and metric = \(want.metric)
                 """)

@@ -34,7 +34,7 @@ final class SafeRunTests: AggregateTestCase {
         try (connection ?? self.connection).query("""
             select concat_ws(',', scope_type, scope_id, metric, numerator, denominator, suppressed)
             from published.rates order by 1
-            """).rows.compactMap { $0[0] }
+            """).rows.compactMap { $0.values[0] }
     }
 
     func assertNotReady(_ expression: @autoclosure () throws -> Any, containing text: String,

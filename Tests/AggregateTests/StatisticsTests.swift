@@ -296,7 +296,7 @@ final class StatisticsTests: AggregateTestCase {
         assertRows(try rows("select status, (finished_at is not null)::text from metrics.runs where run_id = \(failed)"),
                    [["failed", "true"]])
         for table in ["metrics.run_periods", "metrics.case_metrics", "metrics.rates", "metrics.volumes"] {
-            XCTAssertEqual(try value("select count(*)::text from \(unsafeRaw: table) where run_id = \(failed)"), "0", table)
+            XCTAssertEqual(try value("select count(*)::text from \(SQLQuery(unsafeSQL: table)) where run_id = \(failed)"), "0", table)
         }
         XCTAssertEqual(try column("select distinct run_id::text from metrics.latest_rates"), [String(good)])
     }
@@ -382,7 +382,7 @@ final class StatisticsTests: AggregateTestCase {
         XCTAssertEqual(try column(remaining), [String(official), String(newest)])
         for run in [older, old] {
             for table in ["metrics.run_periods", "metrics.case_metrics", "metrics.rates", "metrics.volumes"] {
-                XCTAssertEqual(try value("select count(*)::text from \(unsafeRaw: table) where run_id = \(run)"), "0", "\(table) of run \(run)")
+                XCTAssertEqual(try value("select count(*)::text from \(SQLQuery(unsafeSQL: table)) where run_id = \(run)"), "0", "\(table) of run \(run)")
             }
         }
 
@@ -416,7 +416,7 @@ final class StatisticsTests: AggregateTestCase {
         XCTAssertEqual(try column("select distinct run_id::text from published.volumes"), [String(official)])
         for relation in ["metrics.rates", "metrics.runs", "metrics.latest_rates", "metrics.case_metrics", "core.cases", "ingest.rejects"] {
             assertSQLState("42501", "throughcare_public reading \(relation)") {
-                try self.connection.query("select count(*) from \(unsafeRaw: relation)")
+                try self.connection.query("select count(*) from \(SQLQuery(unsafeSQL: relation))")
             }
         }
         try connection.execute(script: "reset role")

@@ -61,7 +61,7 @@ final class BinaryCopyTests: IngestTestCase {
             where s.contact_at is distinct from e.contact_at::timestamptz or s.line_number <> e.line_number
                or s.duration_minutes is distinct from e.duration_minutes
             """).rows
-        XCTAssertEqual(mismatches.map { "\($0[0]!) stored as \($0[1] ?? "nothing")" }, [])
+        XCTAssertEqual(mismatches.map { "\($0.values[0]!) stored as \($0.values[1] ?? "nothing")" }, [])
     }
 
     /// Every calendar date the contract accepts, years 1–9999, including leap days.
@@ -101,7 +101,7 @@ final class BinaryCopyTests: IngestTestCase {
             left join staging.cases s using (case_id)
             where s.sentence_start_date is distinct from e.sentence_start_date::date
             """).rows
-        XCTAssertEqual(mismatches.map { "\($0[0]!) stored as \($0[1] ?? "nothing")" }, [])
+        XCTAssertEqual(mismatches.map { "\($0.values[0]!) stored as \($0.values[1] ?? "nothing")" }, [])
         XCTAssertGreaterThan(dates.count, 30_000)
     }
 
@@ -138,6 +138,7 @@ final class BinaryCopyTests: IngestTestCase {
     /// Days near a clock change, years outside the table and sub-microsecond fractions are left to
     /// the server; ordinary days convert on the client.
     func testClientConvertsOnlyWhatItCanConvertExactly() throws {
+        try IngestRunner.prepareSchema(connection)   // the offsets come from ingest.london_offset_changes
         let offsets = try LondonDayOffsets.load(years: 2024...2024, connection: connection)
         func day(_ year: Int, _ month: Int, _ day: Int) -> Int { BinaryCopyFormat.daysSince1970(year: year, month: month, day: day) }
         XCTAssertEqual(offsets.offset(forLocalDay: day(2024, 1, 15)), 0)

@@ -62,12 +62,12 @@ class IngestTestCase: XCTestCase {
             where \(batch)::bigint is null or batch_id = \(batch)
             order by reject_id
             """).rows.map { row in
-            Reject(file: row[0]!, line: Int(row[1]!)!, column: row[2], reason: row[3]!)
+            Reject(file: row.values[0]!, line: Int(row.values[1]!)!, column: row.values[2], reason: row.values[3]!)
         }
     }
 
     func count(_ table: String) throws -> Int {
-        try connection.query("select count(*) from \(unsafeRaw: table)").scalar(Int.self)
+        try connection.query("select count(*) from \(SQLQuery(unsafeSQL: table))").scalar(Int.self)
     }
 
     func report(_ report: IngestReport, _ file: String) throws -> FileReport {

@@ -17,11 +17,11 @@ final class ClusterRolesTests: XCTestCase {
                    (select pg_get_userbyid(d.datdba)::text from pg_database as d where d.datname = current_database())
             from pg_roles as r where r.rolname = current_user
             """).rows[0]
-        XCTAssertEqual(row[0], "throughcare")
-        XCTAssertEqual(row[1], "f", "the pipeline's role must not be a superuser")
-        XCTAssertEqual(row[2], "t", "CREATEDB: tests make throwaway databases")
-        XCTAssertEqual(row[3], "f")
-        XCTAssertEqual(row[4], "throughcare", "the database is owned by the pipeline's role")
+        XCTAssertEqual(row.values[0], "throughcare")
+        XCTAssertEqual(row.values[1], "f", "the pipeline's role must not be a superuser")
+        XCTAssertEqual(row.values[2], "t", "CREATEDB: tests make throwaway databases")
+        XCTAssertEqual(row.values[3], "f")
+        XCTAssertEqual(row.values[4], "throughcare", "the database is owned by the pipeline's role")
         XCTAssertFalse(info.publicURL.contains("admin"))
 
         let groups = try connection.query("""

@@ -28,7 +28,7 @@ final class CaseFileTests: XCTestCase {
         let index = URL(fileURLWithPath: try XCTUnwrap(result.caseFiles))
         let folder = index.deletingLastPathComponent()
 
-        let sampled = try connection.query("select distinct case_id from metrics.inspection_sample where run_id = \(sampleRun) order by 1").rows.map { $0[0]! }
+        let sampled = try connection.query("select distinct case_id from metrics.inspection_sample where run_id = \(sampleRun) order by 1").rows.map { $0.values[0]! }
         XCTAssertFalse(sampled.isEmpty)
         let csv = try String(contentsOf: folder.appendingPathComponent("index.csv"), encoding: .utf8).split(separator: "\n")
         XCTAssertEqual(csv.count, sampled.count + 1, "one grid row per sampled case")
@@ -37,29 +37,29 @@ final class CaseFileTests: XCTestCase {
         // A case with a quality finding, if the sample has one, else the first.
         let withFinding = try connection.query("""
             select case_id from quality.contacts_outside_custody where case_id = any (\("{" + sampled.joined(separator: ",") + "}")::text[]) limit 1
-            """).rows.first?[0]
+            """).rows.first?.values[0]
         for caseID in Set([sampled[0], withFinding].compactMap { $0 }) {
             XCTAssertTrue(indexPage.contains("case-\(caseID).html"), "index links \(caseID)")
             let page = try String(contentsOf: folder.appendingPathComponent("case-\(caseID).html"), encoding: .utf8)
             for row in try connection.query("select contact_id, contact_date::text from core.contacts where case_id = \(caseID)").rows {
-                XCTAssertTrue(page.contains(row[0]!), "\(caseID): contact \(row[0]!)")
-                XCTAssertTrue(page.contains(row[1]!), "\(caseID): contact date \(row[1]!)")
+                XCTAssertTrue(page.contains(row.values[0]!), "\(caseID): contact \(row.values[0]!)")
+                XCTAssertTrue(page.contains(row.values[1]!), "\(caseID): contact date \(row.values[1]!)")
             }
             for row in try connection.query("select staff_id, start_date::text from core.allocations where case_id = \(caseID)").rows {
-                XCTAssertTrue(page.contains("<td>\(row[0]!)</td>"), "\(caseID): allocation of \(row[0]!)")
-                XCTAssertTrue(page.contains(row[1]!), "\(caseID): allocation start \(row[1]!)")
+                XCTAssertTrue(page.contains("<td>\(row.values[0]!)</td>"), "\(caseID): allocation of \(row.values[0]!)")
+                XCTAssertTrue(page.contains(row.values[1]!), "\(caseID): allocation start \(row.values[1]!)")
             }
             let handover = try connection.query("select coalesce(handover_date::text, responsible_throughout), reason from core.case_handover where case_id = \(caseID)").rows[0]
-            XCTAssertTrue(page.contains(handover[0]!) && page.contains(handover[1]!), "\(caseID): handover \(handover)")
+            XCTAssertTrue(page.contains(handover.values[0]!) && page.contains(handover.values[1]!), "\(caseID): handover \(handover)")
             for row in try connection.query("""
                 select metric, case when not eligible then 'not eligible' when met then 'met' else 'not met' end,
                        detail ->> 'longest_gap_days', detail ->> 'longest_gap_from'
                 from metrics.case_metrics where run_id = \(sampleRun) and case_id = \(caseID)
                 """).rows {
-                let result = row[1]!
-                XCTAssertTrue(page.contains("<td>\(row[0]!)</td><td>") && page.contains("<strong>\(result)</strong>"), "\(caseID): \(row[0]!) \(result)")
-                if let gap = row[2], let from = row[3] {
-                    XCTAssertTrue(page.contains("longest gap \(gap) days, \(from)"), "\(caseID): \(row[0]!) longest gap \(gap) from \(from)")
+                let result = row.values[1]!
+                XCTAssertTrue(page.contains("<td>\(row.values[0]!)</td><td>") && page.contains("<strong>\(result)</strong>"), "\(caseID): \(row.values[0]!) \(result)")
+                if let gap = row.values[2], let from = row.values[3] {
+                    XCTAssertTrue(page.contains("longest gap \(gap) days, \(from)"), "\(caseID): \(row.values[0]!) longest gap \(gap) from \(from)")
                 }
             }
             if caseID == withFinding {

@@ -64,7 +64,7 @@ final class PipelineRunTests: XCTestCase {
     }
 
     func value(_ sql: SQLQuery) throws -> String? {
-        try connection.query(sql).rows.first?[0]
+        try connection.query(sql).rows.first?.values[0]
     }
 
     func testEveryShippedPipelineRunsEndToEnd() throws {
@@ -97,7 +97,7 @@ final class PipelineRunTests: XCTestCase {
 
         // The quarterly inspection is limited to its region: only that region and what lies in it.
         let quarterly = try XCTUnwrap(try value("select max(run_id) from metrics.runs where pipeline_path like '%quarterly-inspection.yml' and period_kind = 'quarter'"))
-        let scopes = try connection.query("select distinct scope_type, scope_id from metrics.rates where run_id = \(quarterly)::bigint order by 1, 2").rows.map { "\($0[0]!): \($0[1]!)" }
+        let scopes = try connection.query("select distinct scope_type, scope_id from metrics.rates where run_id = \(quarterly)::bigint order by 1, 2").rows.map { "\($0.values[0]!): \($0.values[1]!)" }
         XCTAssertTrue(scopes.contains("probation_region: South Central"), "\(scopes)")
         XCTAssertFalse(scopes.contains("national: national"), "\(scopes)")
         XCTAssertFalse(scopes.contains { $0.hasPrefix("probation_region:") && $0 != "probation_region: South Central" }, "\(scopes)")

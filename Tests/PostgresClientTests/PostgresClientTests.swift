@@ -27,20 +27,88 @@ final class PostgresClientTests: XCTestCase {
 
     func testNullsRoundTrip() throws {
         let missing: String? = nil
-        let row = try connection.query("select \(missing)::text, \(Optional("a"))::text, null::int").rows[0]
-        XCTAssertNil(row[0])
-        XCTAssertEqual(row[1], "a")
-        XCTAssertNil(try row.decode(Int?.self, at: 2))
-        XCTAssertThrowsError(try row.decode(Int.self, at: 2))
+        let row = try connection.query("select \(missing) as missing, \(Optional("a")) as present, null::int as number").rows[0]
+        XCTAssertNil(try row["missing", as: String?.self])
+        XCTAssertEqual(try row["present", as: String.self], "a")
+        XCTAssertNil(try row.decode(Int?.self, column: "number"))
+        XCTAssertThrowsError(try row.decode(Int.self, column: "number")) { error in
+            XCTAssertEqual("\(error)", "column \"number\" (integer) is NULL; expected Int")
+        }
     }
 
     func testTypedDecoding() throws {
-        let row = try connection.query("select 'K1'::text, 7::bigint, true, 0.25::float8").rows[0]
-        let (id, count) = try row.decode((String, Int64).self)
-        XCTAssertEqual(id, "K1")
-        XCTAssertEqual(count, 7)
-        XCTAssertTrue(try row.decode(Bool.self, at: 2))
-        XCTAssertEqual(try row.decode(Double.self, at: 3), 0.25)
+        let row = try connection.query("select 'K1'::text as id, 7::bigint as count, true as flag, 0.25::float8 as share").rows[0]
+        XCTAssertEqual(try row["id", as: String.self], "K1")
+        XCTAssertEqual(try row["count", as: Int64.self], 7)
+        XCTAssertTrue(try row["flag", as: Bool.self])
+        XCTAssertEqual(try row["share", as: Double.self], 0.25)
+    }
+
+    /// A decoding error says which column, its PostgreSQL type, and the Swift type wanted; a
+    /// missing column is named with the columns there are.
+    func testDecodingErrorsNameTheColumnAndTypes() throws {
+        let row = try connection.query("select 'seven'::text as count, current_date as as_of").rows[0]
+        XCTAssertThrowsError(try row["count", as: Int.self]) { error in
+            XCTAssertEqual((error as? PostgresError)?.kind, .decoding)
+            XCTAssertEqual("\(error)", "column \"count\" (text) cannot be read: \"seven\" is not an integer; expected Int")
+        }
+        XCTAssertThrowsError(try row["case_id", as: String.self]) { error in
+            XCTAssertEqual("\(error)", "column \"case_id\" does not exist in the result (columns: count, as_of); expected String")
+        }
+        XCTAssertFalse(row.has(column: "case_id"))
+    }
+
+    /// Values go with their PostgreSQL type, so the server resolves operators and functions
+    /// without casts: a bound Int is a bigint, a Bool a boolean, JSON a jsonb, an array a text[].
+    func testValuesAreBoundWithTheirTypes() throws {
+        let row = try connection.query("""
+            select pg_typeof(\(Int64(1)))::text as int8, pg_typeof(\(true))::text as bool, pg_typeof(\(0.5))::text as float8,
+                   pg_typeof(\("x"))::text as text, pg_typeof(\(json: "{\"a\": 1}"))::text as jsonb,
+                   pg_typeof(\(["a", "b"]))::text as text_array, pg_typeof(\(nil as Int?))::text as null_int,
+                   \(json: "{\"a\": [1, 2]}") -> 'a' ->> 1 as json_path,
+                   cardinality(\(["a\"b", "c,d", "NULL"])) as elements
+            """).rows[0]
+        XCTAssertEqual(try row["int8", as: String.self], "bigint")
+        XCTAssertEqual(try row["bool", as: String.self], "boolean")
+        XCTAssertEqual(try row["float8", as: String.self], "double precision")
+        XCTAssertEqual(try row["text", as: String.self], "text")
+        XCTAssertEqual(try row["jsonb", as: String.self], "jsonb")
+        XCTAssertEqual(try row["text_array", as: String.self], "text[]")
+        XCTAssertEqual(try row["null_int", as: String.self], "bigint")
+        XCTAssertEqual(try row["json_path", as: String.self], "2")
+        XCTAssertEqual(try row["elements", as: Int.self], 3)
+        let strings = ["a\"b", "c,d", "NULL", "back\\slash", ""]
+        XCTAssertEqual(try connection.query("select \(strings) as list").scalar([String].self), strings)
+    }
+
+    /// Queries compose from safe pieces; the `$n` numbers are given when the statement is sent.
+    func testQueriesCompose() throws {
+        let conditions: [SQLQuery] = ["n > \(2)", "n < \(5)", "n <> \(3)"]
+        var query: SQLQuery = "select count(*) as matches from generate_series(1, \(10)) as n"
+        query += " where " + conditions.joined(separator: " and ")
+        XCTAssertEqual(query.text, "select count(*) as matches from generate_series(1, $1) as n where n > $2 and n < $3 and n <> $4")
+        XCTAssertEqual(try connection.query(query).scalar(Int.self), 1)
+        let inner: SQLQuery = "select \("x") as v"
+        XCTAssertEqual(try connection.query("select v from (\(inner)) as s where v = \("x")").scalar(String.self), "x")
+        let call = SQLQuery.call("pg_catalog.left", ["abc", Int32(2)])
+        XCTAssertEqual(call.text, "select * from pg_catalog.left($1, $2)")
+        XCTAssertEqual(try connection.call("pg_catalog.left", "abc", Int32(2)).scalar(String.self), "ab")
+    }
+
+    /// Placeholders of a statement read from a file: `$n` outside quotes, comments and dollar quotes.
+    func testPlaceholdersOfAStatementText() throws {
+        let query = try SQLQuery(unsafeSQL: """
+            -- $1: the name
+            select $1 as name, '$2 is text' as literal, $$ $1 $$ as quoted, $2 + $2 as twice
+            """, binds: ["n", 21])
+        XCTAssertEqual(query.binds.count, 3)
+        let row = try connection.query(query).rows[0]
+        XCTAssertEqual(try row["name", as: String.self], "n")
+        XCTAssertEqual(try row["literal", as: String.self], "$2 is text")
+        XCTAssertEqual(try row["quoted", as: String.self], " $1 ")
+        XCTAssertEqual(try row["twice", as: Int.self], 42)
+        XCTAssertThrowsError(try SQLQuery(unsafeSQL: "select $2", binds: ["a"]))
+        XCTAssertThrowsError(try SQLQuery(unsafeSQL: "select $1", binds: ["a", "b"]))
     }
 
     func testServerErrorCarriesSQLStateDetailAndHint() throws {
@@ -70,7 +138,7 @@ final class PostgresClientTests: XCTestCase {
 
     func testCopyRoundTrip() throws {
         try connection.execute(script: "create table t (id int, note text)")
-        let stored = try connection.copyIn("copy t (id, note) from stdin") { stream in
+        let stored = try connection.copyIn(into: ["t"], columns: ["id", "note"]) { stream in
             for index in 1...10_000 {
                 try stream.write("\(index)\tnote \(index)\n")
             }
@@ -79,7 +147,7 @@ final class PostgresClientTests: XCTestCase {
         XCTAssertEqual(stored, 10_001)
         XCTAssertEqual(try connection.query("select count(*), count(note), sum(id) from t").rows[0].values, ["10001", "10000", "50015001"])
         var out = [UInt8]()
-        try connection.copyOut("copy (select id, note from t where id <= 2 order by id) to stdout with (format csv)") { chunk in
+        try connection.copyOut(select: "select id, note from t where id <= \(2) and note <> \("it's") order by id", format: .csv(header: false)) { chunk in
             out.append(contentsOf: chunk)
         }
         XCTAssertEqual(String(decoding: out, as: UTF8.self), "1,note 1\n2,note 2\n")

@@ -70,7 +70,7 @@ public struct TestDatabase {
         let server = try TestCluster.serverConninfo()
         name = "t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased()
         let admin = try PostgresConnection(server)
-        try admin.execute(script: "create database \(quoteIdentifier(name))")
+        try admin.execute(script: "create database \(identifier: name)")
         conninfo = try ConnectionString.replacingDatabase(in: server, with: name)
     }
 
@@ -81,7 +81,7 @@ public struct TestDatabase {
     /// Drops the database (open connections must be closed first).
     public func drop() {
         guard let server = try? TestCluster.serverConninfo(), let admin = try? PostgresConnection(server) else { return }
-        _ = try? admin.execute(script: "drop database if exists \(quoteIdentifier(name)) with (force)")
+        _ = try? admin.execute(script: "drop database if exists \(identifier: name) with (force)")
     }
 }
 

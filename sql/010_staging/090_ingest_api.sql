@@ -1,0 +1,283 @@
+-- The statements the Ingest stage runs, by name: Swift decides when (one transaction per file,
+-- under the stage lock) and binds every value; what is written where is decided here. Staging
+-- tables are named by their contract entity and resolved through ingest.staging_table, which
+-- refuses any name that is not a staging table, so no entity text reaches a statement unquoted.
+
+create or replace function ingest.staging_table(p_entity text)
+returns regclass
+language plpgsql
+stable
+as $$
+declare
+    found regclass := to_regclass(format('staging.%I', p_entity));
+begin
+    if found is null then
+        raise exception 'no staging table for entity %', p_entity using errcode = '42P01';
+    end if;
+    return found;
+end;
+$$;
+comment on function ingest.staging_table(text) is 'The staging table of a contract entity (staging.<entity>), or an error when there is none: the one place an entity name becomes a table.';
+
+create or replace function ingest.load_target(p_entity text, p_incremental boolean)
+returns regclass
+language plpgsql
+stable
+as $$
+begin
+    if p_incremental then
+        return 'pg_temp.incoming'::regclass;
+    end if;
+    return ingest.staging_table(p_entity);
+end;
+$$;
+comment on function ingest.load_target(text, boolean) is 'Where a file''s rows are copied: its staging table for a full load, the transaction''s pg_temp.incoming for an incremental one (merged by ingest.merge_incoming).';
+
+create or replace function ingest.sweep_dead_batches()
+returns void
+language sql
+as $$
+    update ingest.batches set status = 'failed', finished_at = coalesce(finished_at, now())
+    where status = 'running';
+$$;
+comment on function ingest.sweep_dead_batches() is 'Marks failed every batch still running. Called under the exclusive stage lock, so such a batch belongs to a process that died.';
+
+create or replace function ingest.start_batch(p_mode text, p_extract_dir text, p_throughcare_version text)
+returns bigint
+language sql
+as $$
+    insert into ingest.batches (mode, extract_dir, throughcare_version)
+    values (p_mode, p_extract_dir, p_throughcare_version)
+    returning batch_id;
+$$;
+comment on function ingest.start_batch(text, text, text) is 'Opens a batch (status running) and returns its batch_id.';
+
+create or replace function ingest.finish_batch(p_batch_id bigint, p_status text)
+returns void
+language sql
+as $$
+    update ingest.batches set status = p_status, finished_at = now() where batch_id = p_batch_id;
+$$;
+comment on function ingest.finish_batch(bigint, text) is 'Closes a batch with its outcome: succeeded, partial or failed.';
+
+create or replace function ingest.loaded_file_of_size_exists(p_entity text, p_bytes bigint)
+returns boolean
+language sql
+stable
+as $$
+    select exists (select from ingest.batch_files
+                   where entity = p_entity and status = 'loaded' and bytes = p_bytes);
+$$;
+comment on function ingest.loaded_file_of_size_exists(text, bigint) is 'Whether a loaded file of the entity has this size, so a file is hashed before loading only when it could be the same file.';
+
+create or replace function ingest.unchanged_load(p_sha256 text, p_entity text, p_mode text)
+returns bigint
+language plpgsql
+stable
+as $$
+declare
+    candidate ingest.batch_files;
+    rows_in_staging bigint;
+begin
+    select f.* into candidate
+    from ingest.batch_files as f
+    join ingest.batches as b on b.batch_id = f.batch_id
+    where f.sha256 = p_sha256 and f.entity = p_entity and f.status = 'loaded'
+      and (b.mode = 'full' or p_mode = 'incremental')
+      and f.batch_id = (select max(g.batch_id) from ingest.batch_files as g
+                        where g.entity = p_entity and g.status = 'loaded');
+    if not found then
+        return null;
+    end if;
+    execute format('select count(*) from %s as s where s.batch_id = $1', ingest.staging_table(p_entity))
+        into rows_in_staging using candidate.batch_id;
+    if rows_in_staging = candidate.rows_loaded then
+        return candidate.batch_id;
+    end if;
+    return null;
+end;
+$$;
+comment on function ingest.unchanged_load(text, text, text) is 'The batch that loaded this very file (same sha256) when loading it again would change nothing: that load is the entity''s latest, its mode cannot have left other rows behind (a full load, or this run is incremental too), and its rows are all still in staging (an UNLOGGED table is emptied by a server crash). NULL otherwise.';
+
+create or replace function ingest.replayed_load(p_sha256 text, p_entity text)
+returns table (batch_id bigint, loaded_at text, later_batch_id bigint, later_loaded_at text)
+language sql
+stable
+as $$
+    select f.batch_id, to_char(b.started_at at time zone 'UTC', 'YYYY-MM-DD HH24:MI "UTC"'),
+           later.batch_id, to_char(later.started_at at time zone 'UTC', 'YYYY-MM-DD HH24:MI "UTC"')
+    from ingest.batch_files as f
+    join ingest.batches as b on b.batch_id = f.batch_id
+    join lateral (
+        select g.batch_id, gb.started_at from ingest.batch_files as g
+        join ingest.batches as gb on gb.batch_id = g.batch_id
+        where g.entity = f.entity and g.status = 'loaded' and g.batch_id > f.batch_id
+          and g.sha256 is distinct from f.sha256
+        order by g.batch_id desc limit 1
+    ) as later on true
+    where f.sha256 = p_sha256 and f.entity = p_entity and f.status = 'loaded'
+    order by f.batch_id desc limit 1;
+$$;
+comment on function ingest.replayed_load(text, text) is 'When loading this file incrementally would be a replay: the batch that loaded the same bytes before and the later batch that loaded a different file of the entity (upserting the old rows again would undo its corrections). No row otherwise.';
+
+create or replace function ingest.record_file(p_batch_id bigint, p_file text, p_entity text, p_sha256 text,
+                                              p_bytes bigint, p_status text, p_message text)
+returns void
+language sql
+as $$
+    insert into ingest.batch_files (batch_id, file, entity, sha256, bytes, status, message)
+    values (p_batch_id, p_file, p_entity, p_sha256, p_bytes, p_status, p_message)
+    on conflict (batch_id, file) do update set status = excluded.status, message = excluded.message;
+$$;
+comment on function ingest.record_file(bigint, text, text, text, bigint, text, text) is 'The ledger row of a file that did not load (failed, skipped), with the message saying why.';
+
+create or replace function ingest.record_loaded_file(p_batch_id bigint, p_file text, p_entity text, p_sha256 text,
+                                                     p_bytes bigint, p_rows_read bigint, p_rows_loaded bigint,
+                                                     p_rows_rejected bigint, p_seconds double precision, p_message text)
+returns void
+language sql
+as $$
+    insert into ingest.batch_files (batch_id, file, entity, sha256, bytes, status, rows_read, rows_loaded, rows_rejected, seconds, message)
+    values (p_batch_id, p_file, p_entity, p_sha256, p_bytes, 'loaded', p_rows_read, p_rows_loaded, p_rows_rejected, p_seconds, p_message);
+$$;
+comment on function ingest.record_loaded_file(bigint, text, text, text, bigint, bigint, bigint, bigint, double precision, text) is 'The ledger row of a file that loaded, written in the file''s own transaction (warnings as the message).';
+
+create or replace function ingest.begin_file_load(p_entity text, p_incremental boolean)
+returns void
+language plpgsql
+as $$
+begin
+    -- Offset-less timestamps are Europe/London local time (the contract).
+    perform set_config('timezone', 'Europe/London', true);
+    perform set_config('work_mem', '256MB', true);
+    if p_incremental then
+        execute format('create temporary table incoming (like %s) on commit drop', ingest.staging_table(p_entity));
+    else
+        execute format('truncate %s', ingest.staging_table(p_entity));
+    end if;
+end;
+$$;
+comment on function ingest.begin_file_load(text, boolean) is 'Starts loading a file in the current transaction: Europe/London time zone, more work_mem, and an empty target (the staging table truncated for a full load, pg_temp.incoming created for an incremental one).';
+
+create or replace function ingest.merge_incoming(p_entity text, p_key_columns text[], p_columns text[])
+returns void
+language plpgsql
+as $$
+declare
+    target regclass := ingest.staging_table(p_entity);
+    key_match text := (select string_agg(format('s.%1$I = i.%1$I', key), ' and ') from unnest(p_key_columns) as key);
+    column_list text := (select string_agg(format('%I', name), ', ') from unnest(p_columns) as name);
+begin
+    execute format('delete from %s as s using pg_temp.incoming as i where %s', target, key_match);
+    execute format('insert into %s (%s) select %s from pg_temp.incoming', target, column_list, column_list);
+end;
+$$;
+comment on function ingest.merge_incoming(text, text[], text[]) is 'Incremental load: the rows of pg_temp.incoming replace the staging rows with the same key (columns p_key_columns); the other rows stay.';
+
+create or replace function ingest.analyze_staging(p_entity text)
+returns void
+language plpgsql
+as $$
+begin
+    execute format('analyze %s', ingest.staging_table(p_entity));
+end;
+$$;
+comment on function ingest.analyze_staging(text) is 'Fresh planner statistics for a staging table just loaded, so the transform plans with the new row counts.';
+
+create or replace function ingest.prepare_duplicate_candidates()
+returns void
+language sql
+as $$
+    create temporary table duplicate_candidates (key_value text primary key) on commit drop;
+$$;
+comment on function ingest.prepare_duplicate_candidates() is 'Creates pg_temp.duplicate_candidates for the keys the loader''s Bloom filter says may repeat; the loader fills it by COPY.';
+
+create or replace function ingest.reject_duplicates(p_entity text, p_incremental boolean, p_key_columns text[])
+returns table (duplicate_line bigint, first_line bigint, key_values text[])
+language plpgsql
+as $$
+declare
+    -- The key as the loader spells it (RowValidator.withKeyBytes): one column's text, or for a
+    -- composite key each column's byte count, ':' and its text, so keys compare column by column.
+    key_text text := case when cardinality(p_key_columns) = 1
+        then format('t.%I::text', p_key_columns[1])
+        else (select string_agg(format('octet_length(t.%1$I::text)::text || '':'' || t.%1$I::text', key), ' || ' order by position)
+              from unnest(p_key_columns) with ordinality as k (key, position)) end;
+    key_array text := (select 'array[' || string_agg(format('t.%I::text', key), ', ' order by position) || ']'
+                       from unnest(p_key_columns) with ordinality as k (key, position));
+begin
+    return query execute format($sql$
+        with candidate_rows as (
+            select t.ctid as row_position, t.line_number, %1$s as key_value, %2$s as key_values
+            from %3$s as t
+            where %1$s in (select key_value from pg_temp.duplicate_candidates)
+        ),
+        ranked as (
+            select row_position, line_number, key_values, min(line_number) over (partition by key_value) as first_line
+            from candidate_rows
+        )
+        delete from %3$s as t
+        using ranked as r
+        where t.ctid = r.row_position and r.line_number > r.first_line
+        returning r.line_number, r.first_line, r.key_values
+        $sql$, key_text, key_array, ingest.load_target(p_entity, p_incremental));
+end;
+$$;
+comment on function ingest.reject_duplicates(text, boolean, text[]) is 'A key seen twice in a file: removes every occurrence after the first (lowest line) among the keys in pg_temp.duplicate_candidates, returning the removed line, the kept line and the key values, for the rejects.';
+
+create or replace function ingest.reference_establishments()
+returns table (establishment_code text)
+language sql
+stable
+as $$
+    select e.establishment_code from staging.establishments as e;
+$$;
+comment on function ingest.reference_establishments() is 'Establishment codes already in staging, for checking references while a file streams.';
+
+create or replace function ingest.reference_staff()
+returns table (staff_id text, role text)
+language sql
+stable
+as $$
+    select s.staff_id, s.role from staging.staff as s;
+$$;
+comment on function ingest.reference_staff() is 'Staff ids and roles already in staging, for checking references (and roles) while a file streams.';
+
+create or replace function ingest.reference_cases()
+returns table (case_id text, released boolean)
+language sql
+stable
+as $$
+    select c.case_id, c.release_date is not null from staging.cases as c;
+$$;
+comment on function ingest.reference_cases() is 'Case ids already in staging and whether each has a release date, for checking references while a file streams.';
+
+create or replace function ingest.rejected_keys(p_batch_id bigint, p_entity text)
+returns table (key_value text, file text, line_number bigint)
+language sql
+stable
+as $$
+    select distinct on (r.key_value) r.key_value, r.file, r.line_number
+    from ingest.rejects as r
+    join ingest.batch_files as f on f.batch_id = r.batch_id and f.file = r.file
+    where r.batch_id = p_batch_id and f.entity = p_entity and r.key_value is not null
+    order by r.key_value, r.line_number;
+$$;
+comment on function ingest.rejected_keys(bigint, text) is 'The keys of an entity this batch rejected, each with its first file and line, so a row pointing at one can say where it was rejected.';
+
+create or replace function ingest.london_offset_changes(p_first date, p_last date)
+returns table (day_number integer, offset_seconds integer)
+language sql
+stable
+as $$
+    with days as (
+        select day::date as day,
+               (date_part('epoch', day) - date_part('epoch', day at time zone 'Europe/London'))::integer as offset_seconds
+        from generate_series(p_first::timestamp, p_last::timestamp, interval '1 day') as day
+    ), changes as (
+        select day, offset_seconds, lag(offset_seconds) over (order by day) as previous from days
+    )
+    select day - date '1970-01-01', offset_seconds from changes
+    where previous is distinct from offset_seconds order by day;
+$$;
+comment on function ingest.london_offset_changes(date, date) is 'The UTC offset of Europe/London local midnight from the server''s time zone data, one row per change between the two days (days since 1970-01-01), so the loader converts offset-less timestamps exactly as the server would.';
