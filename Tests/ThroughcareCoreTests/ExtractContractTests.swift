@@ -68,14 +68,14 @@ final class ExtractContractTests: XCTestCase {
         do {
             let connection = try database.connect()
             for url in try ProjectResources.sqlFiles(in: SQLLayout.ingestUnit) {
-                try connection.execute(script: try String(contentsOf: url, encoding: .utf8))
+                try connection.execute(script: SQLQuery(unsafeSQL: try String(contentsOf: url, encoding: .utf8)))
             }
             let rows = try connection.query("""
                 select table_name, column_name, data_type, is_nullable
                 from information_schema.columns
                 where table_schema = 'staging' and table_name <> 'intact'
                 order by table_name, ordinal_position
-                """).rows
+                """).rows.map(\.values)
             var actual: [String: [String]] = [:]
             for row in rows {
                 actual[row[0]!, default: []].append("\(row[1]!) \(row[2]!) \(row[3]! == "YES" ? "null" : "not null")")
@@ -100,7 +100,7 @@ final class ExtractContractTests: XCTestCase {
         defer { database.drop() }
         do {
             let connection = try database.connect()
-            try connection.execute(script: """
+            try connection.execute(script: SQLQuery(unsafeSQL: """
                 create schema core;
                 create schema quality;
                 create table core.allocations (case_id text, staff_id text, role text, staff_role text, start_date date, end_date date);
@@ -108,10 +108,10 @@ final class ExtractContractTests: XCTestCase {
                 select 'K', 'S', role, staff_role, date '2024-01-01'
                 from unnest(array['\(ContractCodes.allocationRoles.joined(separator: "','"))']) as role,
                      unnest(array['\(ContractCodes.staffRoles.joined(separator: "','"))']) as staff_role;
-                """)
+                """))
             let view = repositoryRoot().appendingPathComponent("sql/200_quality/292_allocation_role_mismatches.sql")
-            try connection.execute(script: try String(contentsOf: view, encoding: .utf8))
-            let flagged = Set(try connection.query("select role || '/' || staff_role from quality.allocation_role_mismatches").rows.map { $0[0]! })
+            try connection.execute(script: SQLQuery(unsafeSQL: try String(contentsOf: view, encoding: .utf8)))
+            let flagged = Set(try connection.query("select role || '/' || staff_role as pair from quality.allocation_role_mismatches").rows.map { try $0.decode(String.self, column: "pair") })
             var expected = Set<String>()
             for role in AllocationRole.allCases {
                 for staffRole in StaffRole.allCases where !role.staffRoles.contains(staffRole) {
@@ -132,7 +132,7 @@ final class ExtractContractTests: XCTestCase {
             let connection = try database.connect()
             // One member of staff per allocation role, each holding case K in that role, each
             // recording one contact of every type.
-            try connection.execute(script: """
+            try connection.execute(script: SQLQuery(unsafeSQL: """
                 create schema core;
                 create schema quality;
                 create table core.staff (staff_id text, role text);
@@ -144,10 +144,10 @@ final class ExtractContractTests: XCTestCase {
                 select type || '/' || role, 'K', role, type, date '2024-06-05', 'completed'
                 from unnest(array['\(ContractCodes.contactTypes.joined(separator: "','"))']) as type,
                      unnest(array['\(ContractCodes.allocationRoles.joined(separator: "','"))']) as role;
-                """)
+                """))
             let view = repositoryRoot().appendingPathComponent("sql/200_quality/240_contacts_without_allocation.sql")
-            try connection.execute(script: try String(contentsOf: view, encoding: .utf8))
-            let flagged = Set(try connection.query("select contact_id from quality.contacts_without_allocation").rows.map { $0[0]! })
+            try connection.execute(script: SQLQuery(unsafeSQL: try String(contentsOf: view, encoding: .utf8)))
+            let flagged = Set(try connection.query("select contact_id from quality.contacts_without_allocation").rows.map { try $0.decode(String.self, column: "contact_id") })
             var expected = Set<String>()
             for type in ContactType.allCases {
                 for role in AllocationRole.allCases where !type.recordedBy.contains(role) { expected.insert("\(type.code)/\(role.code)") }

@@ -1,5 +1,5 @@
 -- Roles for people who read the database (NOLOGIN groups: grant them to login roles).
---   throughcare_reader: analysts. core, quality, metrics and published; nothing in staging or
+--   throughcare_reader: analysts. core, quality, intermediate, metrics and published; nothing in staging or
 --     ingest (rejected lines and reasons can hold personal data; quality.rejects_by_file gives the
 --     counts, as in 200_quality/299_reader_access.sql).
 --   throughcare_public: published only.
@@ -49,7 +49,7 @@ begin
       into missing
     from pg_roles as r
     join pg_namespace as n
-      on (r.rolname = 'throughcare_reader' and n.nspname in ('core', 'quality', 'metrics', 'published'))
+      on (r.rolname = 'throughcare_reader' and n.nspname in ('core', 'quality', 'intermediate', 'metrics', 'published'))
       or (r.rolname = 'throughcare_public' and n.nspname = 'published');
     if not coalesce(missing, false) then
         return false;
@@ -57,7 +57,7 @@ begin
     perform pg_advisory_xact_lock(2107201300);
 
     if exists (select from pg_roles as r where r.rolname = 'throughcare_reader') then
-        foreach schema_name in array array['core', 'quality', 'metrics', 'published'] loop
+        foreach schema_name in array array['core', 'quality', 'intermediate', 'metrics', 'published'] loop
             if exists (select from pg_namespace as n where n.nspname = schema_name) then
                 execute format('grant usage on schema %I to throughcare_reader', schema_name);
                 execute format('grant select on all tables in schema %I to throughcare_reader', schema_name);
@@ -74,6 +74,6 @@ begin
     return true;
 end;
 $$;
-comment on function published.grant_reader_access() is 'Grants throughcare_reader (core, quality, metrics, published) and throughcare_public (published) what they lack; returns false, writing nothing, when every grant is in place.';
+comment on function published.grant_reader_access() is 'Grants throughcare_reader (core, quality, intermediate, metrics, published) and throughcare_public (published) what they lack; returns false, writing nothing, when every grant is in place.';
 
 select published.grant_reader_access();
