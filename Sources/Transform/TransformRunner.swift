@@ -1,6 +1,7 @@
 // Transform: turns staging into the typed core model and the quality views by running the SQL
-// of sql/100_core and sql/200_quality. Swift decides when they run and writes the run's
-// parameters (bound) into core.parameters; the SQL decides what is computed.
+// of sql/100_core and sql/200_quality. Swift decides when they run and records the build's
+// parameters (bound) on its core.builds row; the SQL reads them from there and decides what is
+// computed.
 //
 // A build is all or nothing: every model file runs in one transaction, so a transform that is
 // killed, loses its server or fails leaves core exactly as the previous build left it. Its row in
@@ -37,9 +38,6 @@ public struct TransformRunner {
     public func run(parameters: RunParameters) throws -> Int64 {
         try Self.prepareSchema(connection)
         let files = try ProjectResources.sqlFiles(in: SQLLayout.transformModels)
-        guard let schemaIndex = files.firstIndex(where: { $0.lastPathComponent == "100_schema.sql" }) else {
-            throw ThroughcareError.installation("sql/100_core/100_schema.sql is missing")
-        }
         let lock = try WarehouseSchema.stageLock(connection, exclusive: true, waiting: waiting)
         defer { lock.release() }
         try connection.call("core.mark_dead_builds")
@@ -51,12 +49,9 @@ public struct TransformRunner {
             try connection.transaction {
                 try connection.setLocal("lock_timeout", "\(LockTimeout.seconds)s")
                 try connection.call("core.assert_staging_matches_ledger")
-                // Everything up to the core schema file creates tables; then the run's values go in, then the rules run.
-                try connection.executeScripts(Array(files[...schemaIndex]), step: reportStep)
-                for (name, value) in handover {
-                    try connection.call("core.set_parameter", name, value)
-                }
-                try connection.executeScripts(Array(files[(schemaIndex + 1)...]), step: reportStep)
+                // The rules read their parameters from this build's row (core.parameter).
+                try connection.setLocal("throughcare.build_id", "\(buildID)")
+                try connection.executeScripts(files, step: reportStep)
                 try connection.call("core.finish_build", buildID)
             }
         } catch {

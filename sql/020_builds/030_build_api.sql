@@ -21,16 +21,7 @@ as $$
 $$;
 comment on function core.start_build(jsonb, text, text) is 'Opens a build''s row (status running, this session''s pid) before its transaction starts, so a failure can be recorded; returns build_id.';
 
-create or replace function core.set_parameter(p_name text, p_value text)
-returns void
-language plpgsql
-as $$
-begin
-    insert into core.parameters (name, value) values (p_name, p_value)
-    on conflict (name) do update set value = excluded.value;
-end;
-$$;
-comment on function core.set_parameter(text, text) is 'Sets one run parameter of the build (core.parameters), between the schema file and the rules that read it.';
+drop function if exists core.set_parameter(text, text);
 
 create or replace function core.finish_build(p_build_id bigint)
 returns void

@@ -1,28 +1,17 @@
 -- Core: the typed model every metric is computed from, rebuilt from staging on each
--- `throughcare transform`. This first file creates the schema and the run-parameter table, because
--- every later file may read parameters and the tool upserts the run's values into it.
+-- `throughcare transform`. This first file creates the schema and how the rules read the build's
+-- parameters.
 --
--- Parameters are never spliced into SQL text: the tool writes them into core.parameters with
--- bound parameters, and SQL reads them back through core.parameter(name).
+-- Parameters travel with the build that uses them: the tool records them (bound, with their
+-- defaults) on the build's own core.builds row before the build's transaction starts, names that
+-- build in the transaction (throughcare.build_id, SET LOCAL), and SQL reads them back through
+-- core.parameter(name). There is no shared parameter table that one build could change under
+-- another, and a build's parameters stay on record with it.
 create schema if not exists core;
 comment on schema core is 'Typed model of the extract (establishments, staff, cases, allocations, contacts, assessments, release outcomes) plus the OMiC handover rules. Rebuilt from staging by every transform.';
 
-create table if not exists core.parameters (
-    name  text primary key,
-    value text not null
-);
-comment on table core.parameters is 'Run parameters as text, one row per name. Seeded with the metrics.md defaults; the throughcare tool upserts the values of the current run (bound parameters) before the transform SQL runs, so this holds the values the latest transform used.';
-comment on column core.parameters.name is 'Parameter name as in metrics.md, e.g. handover_determinate.';
-comment on column core.parameters.value is 'Parameter value as text, cast by the reader (e.g. ''8 months 14 days''::interval).';
-
--- Spec defaults. "do nothing" so a value the tool has already written for this run survives.
-insert into core.parameters (name, value)
-values
-    ('com_only_below', '10 months'),
-    ('handover_determinate', '8 months 14 days'),
-    ('handover_parole', '12 months'),
-    ('handover_indeterminate', '12 months')
-on conflict (name) do nothing;
+-- Until schema step 6 the parameters lived in a global table; core.builds.parameters has them now.
+drop table if exists core.parameters;
 
 -- A missing parameter is a setup error, not a NULL to compute with: a NULL interval would
 -- silently turn every handover date into NULL.
@@ -33,21 +22,27 @@ stable
 parallel safe
 as $$
 declare
+    current_build bigint := nullif(current_setting('throughcare.build_id', true), '')::bigint;
     parameter_value text;
 begin
-    select p.value
-      into parameter_value
-      from core.parameters as p
-     where p.name = p_name;
-    if not found then
-        raise exception 'run parameter "%" is not set in core.parameters', p_name
+    if current_build is null then
+        raise exception 'no build in progress: run parameter "%" is read from the build being made', p_name
             using errcode = 'no_data_found',
-                  hint = 'The throughcare tool writes run parameters before transform; sql/100_core/100_schema.sql seeds the handover defaults.';
+                  hint = 'Run throughcare transform; it records the build''s parameters on core.builds and names the build in its transaction.';
+    end if;
+    select b.parameters ->> p_name
+      into parameter_value
+      from core.builds as b
+     where b.build_id = current_build;
+    if parameter_value is null then
+        raise exception 'run parameter "%" is not set on build %', p_name, current_build
+            using errcode = 'no_data_found',
+                  hint = 'The throughcare tool records every handover parameter (defaults included) on core.builds.parameters.';
     end if;
     return parameter_value;
 end;
 $$;
-comment on function core.parameter(text) is 'Value (text) of a run parameter from core.parameters; raises an error naming the parameter when it is missing.';
+comment on function core.parameter(text) is 'Value (text) of a run parameter of the build in progress (core.builds.parameters of throughcare.build_id); raises an error naming the parameter when it is missing.';
 
 -- The handover rules need intervals; a typo in a value should name the parameter, not just say
 -- "invalid input syntax for type interval".

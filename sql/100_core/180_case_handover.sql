@@ -1,7 +1,7 @@
 -- core.case_handover: who is responsible for each case and from when, by the OMiC rules of
 -- metrics.md "Responsibility and handover". Rules are tried in order and the first match wins;
--- the CASE below lists them in that order so it reads like the spec. The periods come from
--- core.parameters (run values written by the tool, spec defaults otherwise).
+-- the CASE below lists them in that order so it reads like the spec. The periods are the build's
+-- parameters (core.parameter: the run's values, spec defaults otherwise, on core.builds).
 --
 -- Date arithmetic is PostgreSQL's date - interval: whole months first, with the day clamped to the
 -- end of a shorter month, then days (2025-10-31 - '8 months 14 days' = 2025-02-14). The result is

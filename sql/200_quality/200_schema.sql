@@ -6,8 +6,8 @@ comment on schema quality is 'Data-quality views over ingest, staging and core: 
 
 -- The spec's as-of date (latest contact date, any outcome). The checks that ask "now?" use it
 -- rather than today, so a historical extract is judged on its own last day. A run's explicit
--- as_of parameter is deliberately not used: core.parameters holds whatever the latest run
--- wrote, which would make these views change meaning from run to run.
+-- as_of parameter is deliberately not used: it belongs to one run, and these views would change
+-- meaning from run to run.
 create or replace view quality.data_as_of as
 select
     coalesce(max(c.contact_date), current_date) as as_of_date,

@@ -21,6 +21,22 @@ begin
         cross join lateral metrics.cut_periods('month', r.range_from, r.range_to, r.as_of) as m
         where r.run_id = p_run_id
     ),
+    establishments_in_review as (
+        -- a review limited to scopes counts only the establishments whose figures it keeps or
+        -- that a kept prison group or probation region sums (execute_run then drops the
+        -- partial rollups of the scopes it does not keep)
+        select e.*
+        from core.establishments as e
+        cross join (select r.scopes from metrics.runs as r where r.run_id = p_run_id) as run
+        where metrics.scope_in_review(run.scopes, 'establishment', e.establishment_code)
+           or metrics.scope_in_review(run.scopes, 'prison_group', e.prison_group)
+           or metrics.scope_in_review(run.scopes, 'probation_region', e.probation_region)
+    ),
+    cases_in_review as (
+        select c.*
+        from core.cases as c
+        where c.establishment_code in (select ei.establishment_code from establishments_in_review as ei)
+    ),
     sessions_delivered as (
         -- contact_id is core.contacts' primary key: count(*) counts distinct contacts
         select m.period_start, c.establishment_code, count(*) as delivered
@@ -29,7 +45,7 @@ begin
           on ct.contact_type = 'keywork_session'
          and ct.contact_date >= m.period_start
          and ct.contact_date < m.period_end
-        join core.cases as c
+        join cases_in_review as c
           on c.case_id = ct.case_id
         where ct.is_completed
         group by m.period_start, c.establishment_code
@@ -42,9 +58,9 @@ begin
             -- at scale 30 so that the sum and the ratios built on it round cleanly to 10 places
             sum((upper(w.days) - lower(w.days))::numeric(40, 30) / (7 * e.keywork_frequency_weeks)) as expected
         from months as m
-        join core.cases as c
+        join cases_in_review as c
           on c.custody_window && daterange(m.period_start, m.period_end)
-        join core.establishments as e
+        join establishments_in_review as e
           on e.establishment_code = c.establishment_code
         cross join lateral (select c.custody_window * daterange(m.period_start, m.period_end) as days) as w
         group by m.period_start, c.establishment_code
@@ -60,6 +76,7 @@ begin
         from months as m
         join core.allocations as a
           on a.active_days @> m.last_day
+        where a.case_id in (select cr.case_id from cases_in_review as cr)
         group by m.period_start, a.case_id
     ),
     custody_on_last_day as (
@@ -72,7 +89,7 @@ begin
             coalesce(sum(held.keyworker_allocations), 0) as keyworker_allocations,
             count(*) filter (where held.keyworker_allocations > 0) as cases_with_keyworker
         from months as m
-        join core.cases as c
+        join cases_in_review as c
           on c.custody_window @> m.last_day
         left join allocations_on_last_day as held
           on held.period_start = m.period_start
@@ -90,7 +107,7 @@ begin
         join core.staff as s
           on s.start_date <= m.last_day
          and (s.end_date is null or s.end_date >= m.last_day)
-        where s.establishment_code is not null
+        where s.establishment_code in (select ei.establishment_code from establishments_in_review as ei)
         group by m.period_start, s.establishment_code
     ),
     new_cases as (
@@ -105,7 +122,7 @@ begin
             count(first_session.contact_date) as with_keywork,
             sum(first_session.contact_date - c.sentence_start_date) as days_to_first_keywork
         from months as m
-        join core.cases as c
+        join cases_in_review as c
           on c.sentence_start_date >= m.period_start
          and c.sentence_start_date < m.period_end
         cross join lateral (
@@ -146,7 +163,7 @@ begin
             coalesce(nc.with_keywork, 0) as sentence_starts_with_keywork,
             coalesce(nc.days_to_first_keywork, 0) as days_to_first_keywork_total
         from months as m
-        cross join core.establishments as e
+        cross join establishments_in_review as e
         left join sessions_delivered as sd on sd.period_start = m.period_start and sd.establishment_code = e.establishment_code
         left join sessions_expected as se on se.period_start = m.period_start and se.establishment_code = e.establishment_code
         left join custody_on_last_day as cd on cd.period_start = m.period_start and cd.establishment_code = e.establishment_code

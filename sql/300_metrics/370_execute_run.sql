@@ -101,9 +101,10 @@ as $$
 $$;
 comment on function metrics.scope_in_review(jsonb, text, text) is 'True when a scope belongs to a review limited to p_scopes ([{"type", "id"}], NULL = every scope): listed, national listed, or an establishment / prison group inside a listed prison group or probation region.';
 
--- The handover periods are applied by transform (core.case_handover reads core.parameters). A run
--- whose parameters disagree with the values the loaded core model was built with would report
--- numbers under rules it did not use, so it is refused with a message saying what to rerun.
+-- The handover periods are applied by transform (core.case_handover reads its build's
+-- parameters). A run whose parameters disagree with the values the loaded core model was built
+-- with would report numbers under rules it did not use, so it is refused with a message saying
+-- what to rerun.
 create or replace function metrics.check_handover_parameters(p_parameters jsonb)
 returns void
 language plpgsql
@@ -112,10 +113,17 @@ as $$
 declare
     parameter_name text;
     core_value text;
+    built_with jsonb := (
+        select b.parameters
+        from core.builds as b
+        where b.status = 'succeeded'
+        order by b.build_id desc
+        limit 1
+    );
 begin
     foreach parameter_name in array array['com_only_below', 'handover_determinate', 'handover_parole', 'handover_indeterminate'] loop
-        select p.value into core_value from core.parameters as p where p.name = parameter_name;
-        if found and (core_value::interval)::text <> ((p_parameters ->> parameter_name)::interval)::text then
+        core_value := built_with ->> parameter_name;
+        if core_value is not null and (core_value::interval)::text <> ((p_parameters ->> parameter_name)::interval)::text then
             raise exception 'run parameter % = % but the core model was built with %', parameter_name,
                     quote_literal(p_parameters ->> parameter_name), quote_literal(core_value)
                 using errcode = 'invalid_parameter_value',
@@ -124,7 +132,7 @@ begin
     end loop;
 end;
 $$;
-comment on function metrics.check_handover_parameters(jsonb) is 'Raises when a run''s handover parameters differ from the values in core.parameters that core.case_handover was built with.';
+comment on function metrics.check_handover_parameters(jsonb) is 'Raises when a run''s handover parameters differ from the values the newest succeeded build (core.builds.parameters) made core.case_handover with.';
 
 create or replace function metrics.execute_run(p_run_id bigint)
 returns jsonb

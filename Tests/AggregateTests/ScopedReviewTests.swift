@@ -1,0 +1,76 @@
+import Foundation
+import PostgresClient
+import TestSupport
+import XCTest
+
+/// `aggregate --scope TYPE:ID`: a review question asked of loaded data computes only the cases
+/// that count in the listed scope, and gives the listed scope exactly the figures of a run over
+/// every scope.
+final class ScopedReviewTests: AggregateTestCase {
+    func testScopedAggregateComputesOnlyTheScopeAndAgreesWithTheWholeRun() throws {
+        let binary = throughcareBinary()
+        guard FileManager.default.isExecutableFile(atPath: binary.path) else {
+            if ProcessInfo.processInfo.environment["CI"] != nil { XCTFail("\(binary.path) is missing") }
+            throw XCTSkip("build the CLI first (swift build)")
+        }
+        let extract = FileManager.default.temporaryDirectory.appendingPathComponent("tc-scoped-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: extract) }
+        let env = ["DATABASE_URL": database.conninfo]
+        for argv in [["generate", "--scale", "small", "--seed", "5", "--out", extract.path],
+                     ["ingest", extract.path, "--quiet"], ["transform", "--quiet"],
+                     ["aggregate", "--from", "2024-10-01", "--to", "2025-01-01", "--period", "quarter", "--quiet"]] {
+            let result = try runProcess([binary.path] + argv, environment: env)
+            XCTAssertEqual(result.status, 0, "\(argv.first!): \(result.output)")
+        }
+        let whole = try XCTUnwrap(Int64(try XCTUnwrap(value("select max(run_id)::text from metrics.runs"))))
+        let region = try XCTUnwrap(value("select min(probation_region) from core.establishments"))
+        XCTAssertGreaterThan(Int(try XCTUnwrap(value("select count(distinct probation_region)::text from core.establishments"))) ?? 0, 1,
+                             "the extract needs more than one region for the test to mean anything")
+
+        let scoped = try runProcess([binary.path, "aggregate", "--from", "2024-10-01", "--to", "2025-01-01", "--period", "quarter",
+                                     "--scope", "probation_region:\(region)", "--quiet"], environment: env)
+        XCTAssertEqual(scoped.status, 0, scoped.output)
+        let run = try XCTUnwrap(Int64(try XCTUnwrap(value("select max(run_id)::text from metrics.runs"))))
+        XCTAssertNotEqual(run, whole)
+
+        // Only the region's cases were framed, and fewer than in the whole run.
+        let outside = try value("""
+            select count(*)::text from intermediate.case_periods as cp
+            where cp.run_id = \(run)
+              and not exists (select from core.case_scopes as cs
+                              where cs.case_id = cp.case_id and cs.scope_type = 'probation_region' and cs.scope_id = \(region))
+            """)
+        XCTAssertEqual(outside, "0")
+        let framed = Int(try XCTUnwrap(value("select count(*)::text from intermediate.case_periods where run_id = \(run)"))) ?? 0
+        let framedWhole = Int(try XCTUnwrap(value("select count(*)::text from intermediate.case_periods where run_id = \(whole)"))) ?? 0
+        XCTAssertGreaterThan(framed, 0)
+        XCTAssertLessThan(framed, framedWhole)
+
+        // The region and what lies inside it, each with the whole run's figures; nothing else.
+        let scopes = try column("select distinct scope_type || ':' || scope_id from metrics.rates where run_id = \(run)")
+        XCTAssertTrue(scopes.contains("probation_region:\(region)"), "\(scopes)")
+        XCTAssertFalse(scopes.contains("national:national"), "\(scopes)")
+        let differing = try rows("""
+            select s.scope_type, s.scope_id, s.metric, s.numerator::text, s.denominator::text, w.numerator::text, w.denominator::text
+            from metrics.rates as s
+            left join metrics.rates as w
+              on w.run_id = \(whole) and w.scope_type = s.scope_type and w.scope_id = s.scope_id
+             and w.period_start = s.period_start and w.metric = s.metric
+            where s.run_id = \(run)
+              and (w.run_id is null or (s.numerator, s.denominator) <> (w.numerator, w.denominator))
+            """)
+        XCTAssertEqual(differing, [], "scoped rates differ from the whole run's")
+        let caseRows = try rows("""
+            select count(*)::text, (select count(*) from metrics.case_metrics where run_id = \(run))::text
+            from metrics.case_metrics as w
+            join core.case_scopes as cs on cs.case_id = w.case_id and cs.scope_type = 'probation_region' and cs.scope_id = \(region)
+            where w.run_id = \(whole)
+            """)
+        XCTAssertEqual(caseRows.first?[0], caseRows.first?[1], "the scoped run has the region's case metrics")
+
+        // A scope the command line cannot parse is bad input.
+        let bad = try runProcess([binary.path, "aggregate", "--from", "2024-10-01", "--to", "2025-01-01", "--scope", "nowhere:X", "--quiet"],
+                                 environment: env)
+        XCTAssertEqual(bad.status, 64, bad.output)
+    }
+}
