@@ -12,7 +12,7 @@ PEER_VENV    := .build/peer-venv
 RELEASE_BIN  := .build/release/throughcare
 DEBUG_BIN    := .build/debug/throughcare
 
-.PHONY: all deps peer-venv build release demo test report-check bench bench-ingest bench-warehouse clean
+.PHONY: all deps peer-venv build release demo test report-check bench bench-ingest bench-warehouse bench-scaling clean
 
 all: build
 
@@ -83,6 +83,16 @@ bench-warehouse: release peer-venv
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
 	fi
 	scripts/bench-warehouse.sh
+
+# The whole national year at 1x, 2x and 4x the national extract (BENCH_FACTORS), for the scaling
+# table of docs/scaling.md. Not part of `make bench`: the 4x extract is 3 GiB of CSV.
+bench-scaling: release
+	@missing=""; for p in bc time; do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+	scripts/bench-scaling.sh
 
 clean:
 	rm -rf .build .throughcare
