@@ -63,35 +63,32 @@ report-check: build
 	fi
 	THROUGHCARE_BIN=$(DEBUG_BIN) /usr/bin/python3 scripts/report-check.py
 
+# The benchmarks time whole commands with bc and GNU time; installed when absent.
+define BENCH_TOOLS
+@missing=""; for p in bc time; do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+if [ -n "$$missing" ]; then \
+  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
+  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+fi
+endef
+
 # The ingest benchmark, then the warehouse benchmark (one after the other, even under -j).
 bench: bench-ingest
 	$(MAKE) bench-warehouse
 
 bench-ingest: release
-	@missing=""; for p in bc time; do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
-	if [ -n "$$missing" ]; then \
-	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
-	fi
+	$(BENCH_TOOLS)
 	scripts/bench-ingest.sh
 
 # Throughcare against the DuckDB peer baseline on the national extract (scripts/bench-warehouse.sh).
 bench-warehouse: release peer-venv
-	@missing=""; for p in bc time; do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
-	if [ -n "$$missing" ]; then \
-	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
-	fi
+	$(BENCH_TOOLS)
 	scripts/bench-warehouse.sh
 
 # The whole national year at 1x, 2x and 4x the national extract (BENCH_FACTORS), for the scaling
 # table of docs/scaling.md. Not part of `make bench`: the 4x extract is 3 GiB of CSV.
 bench-scaling: release
-	@missing=""; for p in bc time; do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
-	if [ -n "$$missing" ]; then \
-	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
-	fi
+	$(BENCH_TOOLS)
 	scripts/bench-scaling.sh
 
 clean:
