@@ -128,8 +128,9 @@ public struct PipelineRunner {
         observer.stageStarted(.transform, "core model and quality views")
         var transform = TransformRunner(connection: connection, waiting: observer.note)
         transform.step = { [observer] file, seconds in observer.step(.transform, file, seconds: seconds) }
-        result.buildID = try transform.run(parameters: parameters)
-        observer.stageFinished(.transform, "build \(result.buildID!)", seconds: Date().timeIntervalSince(started))
+        let build = try transform.run(parameters: parameters)
+        result.buildID = build.buildID
+        observer.stageFinished(.transform, build.summary, seconds: Date().timeIntervalSince(started))
 
         // check
         started = Date()

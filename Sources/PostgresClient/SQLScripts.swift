@@ -27,6 +27,17 @@ extension PostgresConnection {
         _ = drainNotices()
     }
 
+    /// The version of a set of the project's SQL files: SHA-256 (hex) of their names and text, in
+    /// order. Schema units are applied again when it changes; a transform top-up extends only a
+    /// core built from files with the same checksum.
+    public func checksum(ofScripts files: [URL]) throws -> String {
+        var text = ""
+        for file in files {
+            text += "-- file: \(file.lastPathComponent)\n" + (try String(contentsOf: file, encoding: .utf8)) + "\n"
+        }
+        return try query("select encode(sha256(convert_to(\(text), 'UTF8')), 'hex')").scalar(String.self)
+    }
+
     /// Records the outcome of work that just failed: `body` runs on this connection, reconnected
     /// once if the failure took the session with it. Errors are dropped, because the caller is
     /// already reporting one; a stage row this could not update is swept by the next stage

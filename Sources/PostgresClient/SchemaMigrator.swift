@@ -28,11 +28,7 @@ public struct SchemaMigrator {
     /// Brings `unit` up to the given files; returns true when it ran them.
     @discardableResult
     public func migrate(unit: String, files: [URL]) throws -> Bool {
-        var text = ""
-        for file in files {
-            text += "-- file: \(file.lastPathComponent)\n" + (try String(contentsOf: file, encoding: .utf8)) + "\n"
-        }
-        let checksum = try connection.query("select encode(sha256(convert_to(\(text), 'UTF8')), 'hex')").scalar(String.self)
+        let checksum = try connection.checksum(ofScripts: files)
         if try appliedChecksum(unit: unit) == checksum { return false }
 
         do {

@@ -6,6 +6,11 @@
 // A build is all or nothing: every model file runs in one transaction, so a transform that is
 // killed, loses its server or fails leaves core exactly as the previous build left it. Its row in
 // core.builds (written outside that transaction) says what it was built from and how it ended.
+//
+// When the only change since the previous build is contacts loaded incrementally (the monthly
+// top-up), the build adds just those to core.contacts instead of rebuilding every table from
+// staging: the same core, in seconds rather than a minute (core.top_up_point decides; the result
+// is checked against a full rebuild in TransformTopUpTests).
 
 import Foundation
 import PostgresClient
@@ -33,9 +38,11 @@ public struct TransformRunner {
         step?(SQLSourceMap.displayPath(file), seconds)
     }
 
-    /// Rebuilds core and quality from staging with the given handover parameters; returns the build id.
+    /// Brings core and quality up to date with staging, with the given handover parameters: a
+    /// top-up when only contacts were loaded incrementally since the previous build (unless
+    /// `fullRebuild`), else a rebuild from all of staging.
     @discardableResult
-    public func run(parameters: RunParameters) throws -> Int64 {
+    public func run(parameters: RunParameters, fullRebuild: Bool = false) throws -> TransformBuild {
         try Self.prepareSchema(connection)
         let files = try ProjectResources.sqlFiles(in: SQLLayout.transformModels)
         let lock = try WarehouseSchema.stageLock(connection, exclusive: true, waiting: waiting)
@@ -43,16 +50,24 @@ public struct TransformRunner {
         try connection.call("core.mark_dead_builds")
         let handover = parameters.ordered.filter { RunParameters.transformNames.contains($0.name) }
         let buildID = try connection.call("core.start_build", PostgresJSON(RunParameters.jsonObject(handover)),
+                                          try connection.checksum(ofScripts: files),
                                           ThroughcareVersion.current, ThroughcareVersion.gitCommit()).scalar(Int64.self)
         try connection.setApplicationName("throughcare transform build \(buildID)")
         do {
-            try connection.transaction {
+            return try connection.transaction {
                 try connection.setLocal("lock_timeout", "\(LockTimeout.seconds)s")
                 try connection.call("core.assert_staging_matches_ledger")
                 // The rules read their parameters from this build's row (core.parameter).
                 try connection.setLocal("throughcare.build_id", "\(buildID)")
-                try connection.executeScripts(files, step: reportStep)
-                try connection.call("core.finish_build", buildID)
+                let build: TransformBuild
+                if !fullRebuild, let afterBatch = try connection.call("core.top_up_point", buildID).scalar(Int64?.self) {
+                    build = try topUp(buildID, afterBatch: afterBatch)
+                } else {
+                    try connection.executeScripts(files, step: reportStep)
+                    build = TransformBuild(buildID: buildID, mode: .full, contactsInserted: 0, contactsReplaced: 0)
+                }
+                try connection.call("core.finish_build", buildID, build.mode.rawValue)
+                return build
             }
         } catch {
             var reported = error
@@ -64,6 +79,15 @@ public struct TransformRunner {
             }
             throw reported
         }
-        return buildID
+    }
+
+    private func topUp(_ buildID: Int64, afterBatch: Int64) throws -> TransformBuild {
+        let started = DispatchTime.now().uptimeNanoseconds
+        let row = try connection.call("core.top_up_contacts", afterBatch).rows[0]
+        step?("core.top_up_contacts (contacts of batches after \(afterBatch))",
+              Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)
+        return TransformBuild(buildID: buildID, mode: .topUp,
+                              contactsInserted: try row["contacts_inserted", as: Int64.self],
+                              contactsReplaced: try row["contacts_replaced", as: Int64.self])
     }
 }

@@ -112,16 +112,23 @@ struct ParameterOptions: ParsableArguments {
 struct TransformCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "transform",
-        abstract: "Rebuild the core model (custody windows, OMiC responsibility and handover dates) and the quality views.")
+        abstract: "Rebuild the core model (custody windows, OMiC responsibility and handover dates) and the quality views.",
+        discussion: """
+            When the only change since the previous build is contacts loaded with ingest --incremental (and the \
+            parameters and the tool's rules are the same), only those contacts are added to core: a top-up, the same \
+            core in a fraction of the time. --full rebuilds everything from staging regardless.
+            """)
 
     @OptionGroup var parameters: ParameterOptions
+    @Flag(help: "Rebuild core from all of staging even when a top-up would do.")
+    var full = false
     @OptionGroup var database: DatabaseOptions
 
     func run() throws {
         let connection = try database.connect()
         let started = Date()
-        try database.transformRunner(connection).run(parameters: try parameters.runParameters())
-        if !database.quiet { Console.print(String(format: "transform done in %.1f s", Date().timeIntervalSince(started))) }
+        let build = try database.transformRunner(connection).run(parameters: try parameters.runParameters(), fullRebuild: full)
+        if !database.quiet { Console.print(String(format: "transform done in %.1f s (%@)", Date().timeIntervalSince(started), build.summary)) }
     }
 }
 

@@ -30,6 +30,16 @@ comment on column core.builds.throughcare_version is 'Version of the throughcare
 comment on column core.builds.git_commit is 'Git commit of the throughcare tool that ran the build.';
 comment on column core.builds.error_message is 'Why the build failed.';
 
+-- Top-up builds: a build that only appends the contacts loaded since the previous build (a monthly
+-- top-up) says so, and records which model files it is valid for, so a later top-up can tell
+-- that the core it extends was built by the same rules.
+alter table core.builds add column if not exists mode text;
+alter table core.builds add column if not exists models_sha256 text;
+alter table core.builds drop constraint if exists builds_mode;
+alter table core.builds add constraint builds_mode check (mode in ('full', 'top_up'));
+comment on column core.builds.mode is 'full: core rebuilt from all of staging; top_up: only the contacts loaded incrementally since the previous build were added to it (the rest of core was already current). NULL while running, and for builds made before top-ups existed (all full).';
+comment on column core.builds.models_sha256 is 'SHA-256 of the transform''s model files (sql/100_core, sql/200_quality) the build ran or extended: a top-up is made only on a core built from the same files.';
+
 -- The newest loaded file of each entity: what staging holds, and so what a build is built from.
 create or replace function core.loaded_files()
 returns jsonb

@@ -76,7 +76,10 @@ begin
         from months as m
         join core.allocations as a
           on a.active_days @> m.last_day
-        where a.case_id in (select cr.case_id from cases_in_review as cr)
+        -- a join, not IN: the planner guesses 200 distinct cases for IN (select ... from a CTE)
+        -- and probes the allocations index once per case instead of one pass over allocations
+        join cases_in_review as cr
+          on cr.case_id = a.case_id
         group by m.period_start, a.case_id
     ),
     custody_on_last_day as (
@@ -110,21 +113,28 @@ begin
         where s.establishment_code in (select ei.establishment_code from establishments_in_review as ei)
         group by m.period_start, s.establishment_code
     ),
+    sentence_starts as materialized (
+        -- cases whose sentence started in the month, found before their first allocation and
+        -- session are looked up (MATERIALIZED, so the look-ups run for these cases only, not for
+        -- every case before the month filter)
+        select m.period_start, c.case_id, c.establishment_code, c.sentence_start_date
+        from months as m
+        join cases_in_review as c
+          on c.sentence_start_date >= m.period_start
+         and c.sentence_start_date < m.period_end
+    ),
     new_cases as (
-        -- cases whose sentence started in the month: days to their first keyworker allocation and
-        -- to their first completed keywork session, over the cases that have one
+        -- days to their first keyworker allocation and to their first completed keywork session,
+        -- over the cases that have one
         select
-            m.period_start,
+            c.period_start,
             c.establishment_code,
             count(*) as sentence_starts,
             count(first_keyworker.start_date) as with_keyworker,
             sum(first_keyworker.start_date - c.sentence_start_date) as days_to_keyworker,
             count(first_session.contact_date) as with_keywork,
             sum(first_session.contact_date - c.sentence_start_date) as days_to_first_keywork
-        from months as m
-        join cases_in_review as c
-          on c.sentence_start_date >= m.period_start
-         and c.sentence_start_date < m.period_end
+        from sentence_starts as c
         cross join lateral (
             select min(a.start_date) as start_date
             from core.allocations as a
@@ -138,7 +148,7 @@ begin
               and ct.contact_type = 'keywork_session'
               and ct.is_completed
         ) as first_session
-        group by m.period_start, c.establishment_code
+        group by c.period_start, c.establishment_code
     ),
     establishment_parts as (
         select

@@ -134,9 +134,14 @@ end;
 $$;
 comment on function metrics.check_handover_parameters(jsonb) is 'Raises when a run''s handover parameters differ from the values the newest succeeded build (core.builds.parameters) made core.case_handover with.';
 
+-- No JIT for a run: its statements are planned with pessimistic estimates (millions of rows
+-- through CTEs and run-keyed tables), which crosses jit_above_cost, and compiling then costs more
+-- than it saves: 2.5 s of JIT for a 6 s volumes statement of a national month, measured with
+-- auto_explain (docs/performance.md). The setting holds for everything execute_run calls.
 create or replace function metrics.execute_run(p_run_id bigint)
 returns jsonb
 language plpgsql
+set jit = off
 as $$
 declare
     run metrics.runs;
