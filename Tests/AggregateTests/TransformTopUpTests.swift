@@ -1,0 +1,149 @@
+import Foundation
+import Ingest
+import PostgresClient
+import TestSupport
+import ThroughcareCore
+import Transform
+import XCTest
+
+/// The monthly top-up: after `ingest --incremental` of new (and re-sent) contacts, transform adds
+/// only those to core, and core, the rates and the volumes are exactly what a full rebuild gives.
+/// Any other change since the previous build makes the next build a full one.
+final class TransformTopUpTests: AggregateTestCase {
+    static let cut = "2024-12-01"
+
+    func testTopUpGivesTheCoreAndFiguresOfAFullRebuild() throws {
+        let extract = try splitExtract()
+        defer { try? FileManager.default.removeItem(at: extract.root) }
+
+        try ingest(extract.base, mode: .full)
+        XCTAssertEqual(try TransformRunner(connection: connection).run(parameters: RunParameters()).mode, .full)
+        XCTAssertEqual(try value("select count(*)::text from core.contacts where contact_id = \(extract.resentID) and outcome = 'completed'"), "0",
+                       "the re-sent contact's first version is not completed")
+
+        try ingest(extract.month, mode: .incremental)
+        let topUp = try TransformRunner(connection: connection).run(parameters: RunParameters())
+        XCTAssertEqual(topUp.mode, .topUp, topUp.summary)
+        XCTAssertEqual(topUp.contactsReplaced, 1, topUp.summary)
+        XCTAssertEqual(topUp.contactsInserted, Int64(extract.monthRows), topUp.summary)
+        XCTAssertEqual(try value("select mode from core.builds where build_id = \(topUp.buildID)"), "top_up")
+        XCTAssertEqual(try value("select outcome from core.contacts where contact_id = \(extract.resentID)"), "completed",
+                       "the re-sent contact replaced its row")
+        let coreAfterTopUp = try coreFingerprint()
+        let topUpRun = try aggregate(from: "2024-10-01", to: "2025-01-01", period: .month)
+
+        let rebuilt = try TransformRunner(connection: connection).run(parameters: RunParameters(), fullRebuild: true)
+        XCTAssertEqual(rebuilt.mode, .full)
+        XCTAssertEqual(try coreFingerprint(), coreAfterTopUp, "core after the top-up differs from a full rebuild")
+        let fullRun = try aggregate(from: "2024-10-01", to: "2025-01-01", period: .month)
+        XCTAssertGreaterThan(Int(try XCTUnwrap(value("select count(*)::text from metrics.rates where run_id = \(fullRun)"))) ?? 0, 0)
+        for (table, columns) in [("metrics.rates", "scope_type, scope_id, period_start, metric, numerator, denominator"),
+                                 ("metrics.volumes", "scope_type, scope_id, period_start, measure, value"),
+                                 ("metrics.case_period_results", "case_id, period_start, keywork_met, pom_contact_met, communication_met, prerelease_contact_met")] {
+            let differing = try value("""
+                select count(*)::text from (
+                    (select \(SQLQuery(unsafeSQL: columns)) from \(SQLQuery(unsafeSQL: table)) where run_id = \(topUpRun)
+                     except all select \(SQLQuery(unsafeSQL: columns)) from \(SQLQuery(unsafeSQL: table)) where run_id = \(fullRun))
+                    union all
+                    (select \(SQLQuery(unsafeSQL: columns)) from \(SQLQuery(unsafeSQL: table)) where run_id = \(fullRun)
+                     except all select \(SQLQuery(unsafeSQL: columns)) from \(SQLQuery(unsafeSQL: table)) where run_id = \(topUpRun))
+                ) as d
+                """)
+            XCTAssertEqual(differing, "0", "\(table): the run on the topped-up core differs from the run on the rebuilt one")
+        }
+    }
+
+    func testAnyOtherChangeSinceThePreviousBuildRebuildsInFull() throws {
+        let extract = try splitExtract()
+        defer { try? FileManager.default.removeItem(at: extract.root) }
+        try ingest(extract.base, mode: .full)
+        try TransformRunner(connection: connection).run(parameters: RunParameters())
+
+        // Nothing loaded since: a top-up with nothing to add.
+        let unchanged = try TransformRunner(connection: connection).run(parameters: RunParameters())
+        XCTAssertEqual(unchanged.mode, .topUp)
+        XCTAssertEqual(unchanged.contactsInserted, 0)
+
+        // Other handover parameters: the rules change, so everything is rebuilt.
+        let otherParameters = try RunParameters(overrides: ["handover_determinate": "7 months 15 days"], asOf: nil)
+        XCTAssertEqual(try TransformRunner(connection: connection).run(parameters: otherParameters).mode, .full)
+        XCTAssertEqual(try TransformRunner(connection: connection).run(parameters: RunParameters()).mode, .full)
+
+        // Another entity loaded incrementally (the cases file again, one case changed).
+        let cases = extract.base.appendingPathComponent("cases.csv")
+        var lines = try String(contentsOf: cases, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let header = lines[0].split(separator: ",").map(String.init)
+        let rosh = try XCTUnwrap(header.firstIndex(of: "rosh"))
+        var fields = lines[1].split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        fields[rosh] = fields[rosh] == "low" ? "medium" : "low"
+        lines = [lines[0], fields.joined(separator: ",")]
+        let casesOnly = extract.root.appendingPathComponent("cases-only")
+        try FileManager.default.createDirectory(at: casesOnly, withIntermediateDirectories: true)
+        try (lines.joined(separator: "\n") + "\n").write(to: casesOnly.appendingPathComponent("cases.csv"), atomically: true, encoding: .utf8)
+        try ingest(casesOnly, mode: .incremental)
+        XCTAssertEqual(try TransformRunner(connection: connection).run(parameters: RunParameters()).mode, .full)
+
+        // A full load of contacts: staging was replaced, not appended to.
+        try ingest(extract.month, mode: .full, allowRejects: true)
+        XCTAssertEqual(try TransformRunner(connection: connection).run(parameters: RunParameters()).mode, .full)
+    }
+
+    // MARK: - Helpers
+
+    struct SplitExtract {
+        let root: URL
+        /// Every file, with the contacts dated before the cut.
+        let base: URL
+        /// contacts.csv only: the contacts from the cut on, and one earlier contact re-sent as completed.
+        let month: URL
+        let monthRows: Int
+        let resentID: String
+    }
+
+    /// A generated small extract, its contacts split at `cut` by their contact_at date.
+    func splitExtract() throws -> SplitExtract {
+        let binary = throughcareBinary()
+        guard FileManager.default.isExecutableFile(atPath: binary.path) else {
+            if ProcessInfo.processInfo.environment["CI"] != nil { XCTFail("\(binary.path) is missing") }
+            throw XCTSkip("build the CLI first (swift build)")
+        }
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("tc-topup-\(UUID().uuidString)")
+        let full = root.appendingPathComponent("full"), base = root.appendingPathComponent("base"), month = root.appendingPathComponent("month")
+        let generated = try runProcess([binary.path, "generate", "--scale", "small", "--seed", "7", "--out", full.path])
+        XCTAssertEqual(generated.status, 0, generated.output)
+        for directory in [base, month] { try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true) }
+        for file in try FileManager.default.contentsOfDirectory(atPath: full.path) where file != "contacts.csv" {
+            try FileManager.default.copyItem(at: full.appendingPathComponent(file), to: base.appendingPathComponent(file))
+        }
+        let lines = try String(contentsOf: full.appendingPathComponent("contacts.csv"), encoding: .utf8)
+            .split(separator: "\n").map(String.init)
+        let header = lines[0].split(separator: ",").map(String.init)
+        let at = try XCTUnwrap(header.firstIndex(of: "contact_at")), outcome = try XCTUnwrap(header.firstIndex(of: "outcome"))
+        var before: [String] = [], after: [String] = []
+        for line in lines.dropFirst() {
+            let fields = line.split(separator: ",", omittingEmptySubsequences: false)
+            if fields[at].prefix(10) >= Self.cut { after.append(line) } else { before.append(line) }
+        }
+        XCTAssertGreaterThan(after.count, 100, "the extract needs contacts after \(Self.cut)")
+        // An earlier contact re-sent with a corrected outcome: the top-up must replace its row.
+        let resentIndex = try XCTUnwrap(before.firstIndex { $0.split(separator: ",", omittingEmptySubsequences: false)[outcome] == "cancelled" })
+        var resent = before[resentIndex].split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        resent[outcome] = "completed"
+        try ([lines[0]] + before).joined(separator: "\n").appending("\n")
+            .write(to: base.appendingPathComponent("contacts.csv"), atomically: true, encoding: .utf8)
+        try ([lines[0]] + after + [resent.joined(separator: ",")]).joined(separator: "\n").appending("\n")
+            .write(to: month.appendingPathComponent("contacts.csv"), atomically: true, encoding: .utf8)
+        return SplitExtract(root: root, base: base, month: month, monthRows: after.count + 1, resentID: resent[0])
+    }
+
+    func ingest(_ directory: URL, mode: IngestMode, allowRejects: Bool = false) throws {
+        let report = try IngestRunner(connection: connection, options: IngestOptions(mode: mode, maxRejectRate: allowRejects ? 1 : 0))
+            .run(directory: directory.path)
+        XCTAssertFalse(report.anyFailed, "\(directory.lastPathComponent): \(report.files.filter { $0.status != .loaded }.map(\.file))")
+    }
+
+    /// Every core.contacts row, hashed in key order.
+    func coreFingerprint() throws -> String? {
+        try value("select count(*)::text || ':' || md5(string_agg(c::text, '|' order by c.contact_id)) from core.contacts as c")
+    }
+}
