@@ -4,17 +4,17 @@
 -- metrics from the same contact dates and gaps. These used to be recomputed inside each metric
 -- (the case x period frame ten times per run) and the evidence was stored as one jsonb row per
 -- case x period x metric (3 million rows, 1.7 GB for a national monthly year). Now each building
--- block is materialised once per run, keyed by run_id like everything the run computes, so
--- analysts can select from it; the results of all thirteen metrics are one narrow row per case x
--- period; and metrics.case_metrics (a view, 375_case_metrics.sql) presents them as before, with
--- the evidence built from these rows. Nothing read from core after the run changes what a run
+-- block is materialised once per run, keyed by run_id like everything the run computes (one
+-- partition per run since step 7, 303_run_partitions.sql), so analysts can select from it; the
+-- results of all thirteen metrics are one narrow row per case x period; and metrics.case_metrics
+-- (a view, 375_case_metrics.sql) presents them as before, with the evidence built from these rows. Nothing read from core after the run changes what a run
 -- says: every fact the evidence shows is stored here.
 
 create schema if not exists intermediate;
 comment on schema intermediate is 'Building blocks of a run that every metric reads (dbt''s intermediate layer): case x period windows and contact dates and gaps, materialised once per run, keyed by run_id. Select from them to see how a metric was reached.';
 
 create table if not exists intermediate.case_periods (
-    run_id                  bigint not null references metrics.runs (run_id) on delete cascade,
+    run_id                  bigint not null,
     case_id                 text not null,
     period_start            date not null,
     period_end              date not null,
@@ -32,7 +32,7 @@ create table if not exists intermediate.case_periods (
     in_custody_on_last_day  boolean not null,
     released_in_period      boolean not null,
     primary key (run_id, case_id, period_start)
-);
+) partition by list (run_id);
 comment on table intermediate.case_periods is 'Cases x review periods of a run: every case in custody on some day of the period or released in it (limited to the run''s scopes), with the observed window W = custody window * [ps, pe) and the case facts the metrics read, as they were when the run was computed.';
 comment on column intermediate.case_periods.run_id is 'The run.';
 comment on column intermediate.case_periods.case_id is 'The case.';
@@ -53,7 +53,7 @@ comment on column intermediate.case_periods.in_custody_on_last_day is 'In custod
 comment on column intermediate.case_periods.released_in_period is 'ps <= release_date < pe.';
 
 create table if not exists intermediate.contact_gaps (
-    run_id           bigint not null references metrics.runs (run_id) on delete cascade,
+    run_id           bigint not null,
     case_id          text not null,
     period_start     date not null,
     contact_type     text not null,
@@ -64,7 +64,7 @@ create table if not exists intermediate.contact_gaps (
     longest_gap_from date not null,
     longest_gap_to   date not null,
     primary key (run_id, case_id, period_start, contact_type)
-);
+) partition by list (run_id);
 comment on table intermediate.contact_gaps is 'The metrics.md gap rule''s inputs per case x period with a non-empty observed window W, for keywork_session (completed) and pom_contact (completed, live) contacts: the distinct contact dates in W and the longest gap among first date - W.start, date - previous date, W.end - last date (the whole window when there is no date; the earliest on a tie). Regular for threshold T = contact_dates not empty and longest_gap <= T.';
 comment on column intermediate.contact_gaps.run_id is 'The run.';
 comment on column intermediate.contact_gaps.case_id is 'The case.';
@@ -78,7 +78,7 @@ comment on column intermediate.contact_gaps.longest_gap_from is 'Where the longe
 comment on column intermediate.contact_gaps.longest_gap_to is 'Where the longest gap ends (a contact date or W.end, the first day after W).';
 
 create table if not exists metrics.case_period_results (
-    run_id                         bigint not null references metrics.runs (run_id) on delete cascade,
+    run_id                         bigint not null,
     case_id                        text not null,
     period_start                   date not null,
     -- in custody in the period (W not empty); NULL eligibility = not in the population
@@ -136,11 +136,10 @@ create table if not exists metrics.case_period_results (
     recall_met                     boolean,
     recall_case_id                 text,
     recall_start_date              date,
-    -- no foreign key to intermediate.case_periods: both are written by the same statement
-    -- sequence of execute_run and go with their run (on delete cascade); the check would cost a
-    -- lookup per row
+    -- no foreign keys: a run's rows here and in intermediate.* are written by execute_run and go
+    -- with their run's partitions (303_run_partitions.sql), emptied when the run is deleted
     primary key (run_id, case_id, period_start)
-);
+) partition by list (run_id);
 comment on table metrics.case_period_results is 'All thirteen case-level results of a run in one row per case x period (intermediate.case_periods), with the evidence each was decided on. metrics.case_metrics presents them one row per metric. Custody metrics'' columns are NULL when W is empty, release metrics'' when the case was not released in the period.';
 comment on column metrics.case_period_results.run_id is 'The run.';
 comment on column metrics.case_period_results.case_id is 'The case.';

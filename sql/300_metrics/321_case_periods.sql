@@ -84,7 +84,7 @@ begin
 
     get diagnostics rows_written = row_count;
     -- the metric queries join on these rows: the planner must know how many there are
-    analyze intermediate.case_periods;
+    perform metrics.analyze_run_partition('intermediate.case_periods', p_run_id);
     return rows_written;
 end;
 $$;

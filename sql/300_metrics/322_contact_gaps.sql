@@ -117,7 +117,7 @@ begin
     order by f.case_id, f.period_start, f.contact_type;
 
     get diagnostics rows_written = row_count;
-    analyze intermediate.contact_gaps;
+    perform metrics.analyze_run_partition('intermediate.contact_gaps', p_run_id);
     return rows_written;
 end;
 $$;

@@ -63,7 +63,7 @@ begin
     where cp.run_id = p_run_id
     order by cp.case_id, cp.period_start;
 
-    analyze metrics.case_period_results;
+    perform metrics.analyze_run_partition('metrics.case_period_results', p_run_id);
     return metrics.case_metric_rows(p_run_id);
 end;
 $$;
@@ -166,6 +166,9 @@ begin
         raise exception 'run % is already %: insert a new run to compute again', p_run_id, run.status
             using errcode = 'object_not_in_prerequisite_state';
     end if;
+
+    -- made by metrics.start_run; here too for a run row inserted some other way
+    perform metrics.attach_run_partitions(p_run_id);
 
     effective := metrics.effective_parameters(run.parameters);
     perform metrics.check_handover_parameters(effective);

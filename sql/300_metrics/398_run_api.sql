@@ -6,8 +6,11 @@ create or replace function metrics.start_run(
     p_parameters jsonb, p_throughcare_version text, p_git_commit text, p_scopes jsonb,
     p_pipeline_path text, p_pipeline_sha256 text, p_pipeline_text text, p_quality_gate jsonb, p_force_reason text)
 returns bigint
-language sql
+language plpgsql
 as $$
+declare
+    new_run_id bigint;
+begin
     insert into metrics.runs (period_kind, range_from, range_to, official, as_of_override, parameters,
                               ingest_batches, throughcare_version, git_commit, backend_pid,
                               scopes, pipeline_path, pipeline_sha256, pipeline_text, quality_gate, force_reason)
@@ -16,9 +19,13 @@ as $$
                      from jsonb_each(core.loaded_files())), '{}'::jsonb),
            p_throughcare_version, p_git_commit, pg_backend_pid(),
            p_scopes, p_pipeline_path, p_pipeline_sha256, p_pipeline_text, p_quality_gate, p_force_reason
-    returning run_id;
+    returning run_id into new_run_id;
+    -- the run's own (empty) partitions, committed with its row, before its computing transaction
+    perform metrics.attach_run_partitions(new_run_id);
+    return new_run_id;
+end;
 $$;
-comment on function metrics.start_run(text, date, date, boolean, date, jsonb, text, text, jsonb, text, text, text, jsonb, text) is 'Opens a run''s row (status running) with what was asked, the loaded files it reads (core.loaded_files) and its lineage; returns run_id. metrics.execute_run then computes it.';
+comment on function metrics.start_run(text, date, date, boolean, date, jsonb, text, text, jsonb, text, text, text, jsonb, text) is 'Opens a run''s row (status running) with what was asked, the loaded files it reads (core.loaded_files) and its lineage, and its partitions of the run-keyed tables; returns run_id. metrics.execute_run then computes it.';
 
 create or replace function metrics.fail_run(p_run_id bigint, p_error_message text)
 returns void
