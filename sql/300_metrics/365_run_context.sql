@@ -44,14 +44,28 @@ begin
         where c.sentence_start_date <= last_day
           and (c.release_date is null or c.release_date > last_day)
     ),
+    released_counts as (
+        select r.establishment_code, count(*) as released_cases, count(*) filter (where r.without_outcome) as released_without_outcome
+        from released as r
+        group by r.establishment_code
+    ),
+    custody_counts as (
+        select ic.establishment_code, count(*) as custody_cases, count(*) filter (where ic.without_pom) as custody_without_pom
+        from in_custody as ic
+        group by ic.establishment_code
+    ),
     per_establishment as (
+        -- counted once per establishment by grouping (a count per establishment over the whole
+        -- frame cost 1.3 s for 120 prisons)
         select
             e.establishment_code,
-            (select count(*) from released as r where r.establishment_code = e.establishment_code) as released_cases,
-            (select count(*) from released as r where r.establishment_code = e.establishment_code and r.without_outcome) as released_without_outcome,
-            (select count(*) from in_custody as ic where ic.establishment_code = e.establishment_code) as custody_cases,
-            (select count(*) from in_custody as ic where ic.establishment_code = e.establishment_code and ic.without_pom) as custody_without_pom
+            coalesce(rc.released_cases, 0) as released_cases,
+            coalesce(rc.released_without_outcome, 0) as released_without_outcome,
+            coalesce(cc.custody_cases, 0) as custody_cases,
+            coalesce(cc.custody_without_pom, 0) as custody_without_pom
         from core.establishments as e
+        left join released_counts as rc on rc.establishment_code = e.establishment_code
+        left join custody_counts as cc on cc.establishment_code = e.establishment_code
     ),
     scoped as (
         select 'establishment' as scope_type, pe.establishment_code as scope_id,
