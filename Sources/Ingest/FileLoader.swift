@@ -107,7 +107,7 @@ struct FileLoader {
             }
 
             if incremental {
-                try connection.call("ingest.merge_incoming", entity, schema.keyColumns, columns)
+                report.rowsReplaced = try connection.call("ingest.merge_incoming", entity, schema.keyColumns, columns).scalar(Int.self)
             }
 
             if spool.count > 0 {
@@ -120,7 +120,7 @@ struct FileLoader {
             let sha256 = knownDigest ?? digest.finish()
             report.sha256 = sha256
             try connection.call("ingest.record_loaded_file", batchID, file.name, entity, sha256, file.bytes,
-                                report.rowsRead, report.rowsLoaded, report.rowsRejected, report.seconds,
+                                report.rowsRead, report.rowsLoaded, report.rowsRejected, report.rowsReplaced.map(Int64.init), report.seconds,
                                 report.warnings.isEmpty ? nil : report.warnings.joined(separator: "; "))
             try connection.call("ingest.analyze_staging", entity)
         }

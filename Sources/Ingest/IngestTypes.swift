@@ -36,6 +36,8 @@ public struct FileReport: Sendable {
     public var rowsRead = 0
     public var rowsLoaded = 0
     public var rowsRejected = 0
+    /// Incremental loads: staged rows the file replaced (same key); nil for a full load.
+    public var rowsReplaced: Int?
     public var bytes = 0
     public var sha256: String?
     public var seconds = 0.0

@@ -6,7 +6,7 @@ import ThroughcareCore
 import Transform
 import XCTest
 
-/// The monthly top-up: after `ingest --incremental` of new (and re-sent) contacts, transform adds
+/// The monthly top-up: after `ingest --incremental` of new (or re-sent) contacts, transform adds
 /// only those to core, and core, the rates and the volumes are exactly what a full rebuild gives.
 /// Any other change since the previous build makes the next build a full one.
 final class TransformTopUpTests: AggregateTestCase {
@@ -21,12 +21,22 @@ final class TransformTopUpTests: AggregateTestCase {
         XCTAssertEqual(try value("select count(*)::text from core.contacts where contact_id = \(extract.resentID) and outcome = 'completed'"), "0",
                        "the re-sent contact's first version is not completed")
 
+        // The month's new contacts: nothing in staging replaced, so nothing in core to look for.
         try ingest(extract.month, mode: .incremental)
+        XCTAssertEqual(try value("select rows_replaced::text from ingest.batch_files where file = 'contacts.csv' order by batch_id desc limit 1"), "0")
+        let month = try TransformRunner(connection: connection).run(parameters: RunParameters())
+        XCTAssertEqual(month.mode, .topUp, month.summary)
+        XCTAssertEqual(month.contactsReplaced, 0, month.summary)
+        XCTAssertEqual(month.contactsInserted, Int64(extract.monthRows), month.summary)
+        XCTAssertEqual(try value("select mode from core.builds where build_id = \(month.buildID)"), "top_up")
+
+        // Then a correction: an earlier contact re-sent, which replaces its row.
+        try ingest(extract.correction, mode: .incremental)
+        XCTAssertEqual(try value("select rows_replaced::text from ingest.batch_files where file = 'contacts.csv' order by batch_id desc limit 1"), "1")
         let topUp = try TransformRunner(connection: connection).run(parameters: RunParameters())
         XCTAssertEqual(topUp.mode, .topUp, topUp.summary)
         XCTAssertEqual(topUp.contactsReplaced, 1, topUp.summary)
-        XCTAssertEqual(topUp.contactsInserted, Int64(extract.monthRows), topUp.summary)
-        XCTAssertEqual(try value("select mode from core.builds where build_id = \(topUp.buildID)"), "top_up")
+        XCTAssertEqual(topUp.contactsInserted, 1, topUp.summary)
         XCTAssertEqual(try value("select outcome from core.contacts where contact_id = \(extract.resentID)"), "completed",
                        "the re-sent contact replaced its row")
         let coreAfterTopUp = try coreFingerprint()
@@ -94,9 +104,11 @@ final class TransformTopUpTests: AggregateTestCase {
         let root: URL
         /// Every file, with the contacts dated before the cut.
         let base: URL
-        /// contacts.csv only: the contacts from the cut on, and one earlier contact re-sent as completed.
+        /// contacts.csv only: the contacts from the cut on.
         let month: URL
         let monthRows: Int
+        /// contacts.csv only: one earlier contact re-sent as completed.
+        let correction: URL
         let resentID: String
     }
 
@@ -108,10 +120,11 @@ final class TransformTopUpTests: AggregateTestCase {
             throw XCTSkip("build the CLI first (swift build)")
         }
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("tc-topup-\(UUID().uuidString)")
-        let full = root.appendingPathComponent("full"), base = root.appendingPathComponent("base"), month = root.appendingPathComponent("month")
+        let full = root.appendingPathComponent("full"), base = root.appendingPathComponent("base")
+        let month = root.appendingPathComponent("month"), correction = root.appendingPathComponent("correction")
         let generated = try runProcess([binary.path, "generate", "--scale", "small", "--seed", "7", "--out", full.path])
         XCTAssertEqual(generated.status, 0, generated.output)
-        for directory in [base, month] { try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true) }
+        for directory in [base, month, correction] { try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true) }
         for file in try FileManager.default.contentsOfDirectory(atPath: full.path) where file != "contacts.csv" {
             try FileManager.default.copyItem(at: full.appendingPathComponent(file), to: base.appendingPathComponent(file))
         }
@@ -131,9 +144,11 @@ final class TransformTopUpTests: AggregateTestCase {
         resent[outcome] = "completed"
         try ([lines[0]] + before).joined(separator: "\n").appending("\n")
             .write(to: base.appendingPathComponent("contacts.csv"), atomically: true, encoding: .utf8)
-        try ([lines[0]] + after + [resent.joined(separator: ",")]).joined(separator: "\n").appending("\n")
+        try ([lines[0]] + after).joined(separator: "\n").appending("\n")
             .write(to: month.appendingPathComponent("contacts.csv"), atomically: true, encoding: .utf8)
-        return SplitExtract(root: root, base: base, month: month, monthRows: after.count + 1, resentID: resent[0])
+        try [lines[0], resent.joined(separator: ",")].joined(separator: "\n").appending("\n")
+            .write(to: correction.appendingPathComponent("contacts.csv"), atomically: true, encoding: .utf8)
+        return SplitExtract(root: root, base: base, month: month, monthRows: after.count, correction: correction, resentID: resent[0])
     }
 
     func ingest(_ directory: URL, mode: IngestMode, allowRejects: Bool = false) throws {

@@ -47,6 +47,8 @@ comment on column ingest.batch_files.rows_loaded is 'Rows that reached staging.'
 comment on column ingest.batch_files.rows_rejected is 'Rows written to ingest.rejects.';
 comment on column ingest.batch_files.seconds is 'Wall-clock seconds spent on the file.';
 comment on column ingest.batch_files.message is 'Why the file failed or was skipped, or warnings (e.g. unknown extra columns).';
+alter table ingest.batch_files add column if not exists rows_replaced bigint;
+comment on column ingest.batch_files.rows_replaced is 'Incremental loads: staged rows the file replaced (same key). A transform top-up skips looking for replaced contacts in core when every load since the previous build replaced none. NULL for full loads and for loads recorded before this column.';
 
 create table if not exists ingest.rejects (
     reject_id   bigserial primary key,

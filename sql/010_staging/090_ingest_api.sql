@@ -131,16 +131,18 @@ as $$
 $$;
 comment on function ingest.record_file(bigint, text, text, text, bigint, text, text) is 'The ledger row of a file that did not load (failed, skipped), with the message saying why.';
 
+drop function if exists ingest.record_loaded_file(bigint, text, text, text, bigint, bigint, bigint, bigint, double precision, text);
 create or replace function ingest.record_loaded_file(p_batch_id bigint, p_file text, p_entity text, p_sha256 text,
                                                      p_bytes bigint, p_rows_read bigint, p_rows_loaded bigint,
-                                                     p_rows_rejected bigint, p_seconds double precision, p_message text)
+                                                     p_rows_rejected bigint, p_rows_replaced bigint, p_seconds double precision,
+                                                     p_message text)
 returns void
 language sql
 as $$
-    insert into ingest.batch_files (batch_id, file, entity, sha256, bytes, status, rows_read, rows_loaded, rows_rejected, seconds, message)
-    values (p_batch_id, p_file, p_entity, p_sha256, p_bytes, 'loaded', p_rows_read, p_rows_loaded, p_rows_rejected, p_seconds, p_message);
+    insert into ingest.batch_files (batch_id, file, entity, sha256, bytes, status, rows_read, rows_loaded, rows_rejected, rows_replaced, seconds, message)
+    values (p_batch_id, p_file, p_entity, p_sha256, p_bytes, 'loaded', p_rows_read, p_rows_loaded, p_rows_rejected, p_rows_replaced, p_seconds, p_message);
 $$;
-comment on function ingest.record_loaded_file(bigint, text, text, text, bigint, bigint, bigint, bigint, double precision, text) is 'The ledger row of a file that loaded, written in the file''s own transaction (warnings as the message).';
+comment on function ingest.record_loaded_file(bigint, text, text, text, bigint, bigint, bigint, bigint, bigint, double precision, text) is 'The ledger row of a file that loaded, written in the file''s own transaction (warnings as the message).';
 
 create or replace function ingest.begin_file_load(p_entity text, p_incremental boolean)
 returns void
@@ -159,8 +161,9 @@ end;
 $$;
 comment on function ingest.begin_file_load(text, boolean) is 'Starts loading a file in the current transaction: Europe/London time zone, more work_mem, and an empty target (the staging table truncated for a full load, pg_temp.incoming created for an incremental one).';
 
+drop function if exists ingest.merge_incoming(text, text[], text[]);
 create or replace function ingest.merge_incoming(p_entity text, p_key_columns text[], p_columns text[])
-returns void
+returns bigint
 language plpgsql
 as $$
 declare
@@ -174,6 +177,7 @@ declare
     -- let the probe run in parallel workers (2.3 s on two), which a temporary table does not. It
     -- is made and dropped in the file's transaction, so a crash leaves nothing behind.
     keys_table text := format('ingest.%I', 'incoming_keys_' || pg_backend_pid());
+    replaced bigint;
 begin
     execute format('create unlogged table %s as select distinct %s from pg_temp.incoming', keys_table, key_list);
     execute format('analyze %s', keys_table);
@@ -181,11 +185,13 @@ begin
                    target, keys_table, key_match);
     execute format('drop table %s', keys_table);
     execute format('delete from %s where ctid = any (array(select r.row_position from pg_temp.replaced as r))', target);
+    get diagnostics replaced = row_count;
     drop table pg_temp.replaced;
     execute format('insert into %s (%s) select %s from pg_temp.incoming', target, column_list, column_list);
+    return replaced;
 end;
 $$;
-comment on function ingest.merge_incoming(text, text[], text[]) is 'Incremental load: the rows of pg_temp.incoming replace the staging rows with the same key (columns p_key_columns); the other rows stay.';
+comment on function ingest.merge_incoming(text, text[], text[]) is 'Incremental load: the rows of pg_temp.incoming replace the staging rows with the same key (columns p_key_columns); the other rows stay. Returns how many staged rows were replaced.';
 
 create or replace function ingest.analyze_staging(p_entity text)
 returns void

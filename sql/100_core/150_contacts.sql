@@ -85,13 +85,23 @@ declare
     replaced bigint;
     inserted bigint;
 begin
-    -- Every staged key since, not only those whose case is in core: a contact re-sent under a case
-    -- core does not hold must lose its old row too. As one array the keys are looked up in the
-    -- primary key, sorted, one probe each (a join would hash-probe all ~10 million core rows).
-    delete from core.contacts as c
-    where c.contact_id = any (array(
-        select s.contact_id from staging.contacts as s where s.batch_id > p_after_batch));
-    get diagnostics replaced = row_count;
+    -- A contact in core was in staging when core was built, and an incremental load keeps every
+    -- staged key (it replaces rows, it removes none): so an arriving contact can have a row in
+    -- core only if its load replaced a staged row. When no load since replaced any (the usual
+    -- month of new contacts), there is nothing to look for.
+    replaced := 0;
+    if exists (select from ingest.batch_files as f
+               where f.entity = 'contacts' and f.status = 'loaded' and f.batch_id > p_after_batch
+                 and f.rows_replaced is distinct from 0) then
+        -- Every staged key since, not only those whose case is in core: a contact re-sent under a
+        -- case core does not hold must lose its old row too. As one array the keys are looked up
+        -- in the primary key, sorted, one probe each (a join would hash-probe all ~10 million
+        -- core rows).
+        delete from core.contacts as c
+        where c.contact_id = any (array(
+            select s.contact_id from staging.contacts as s where s.batch_id > p_after_batch));
+        get diagnostics replaced = row_count;
+    end if;
     insert into core.contacts
     select * from core.contacts_from_staging(p_after_batch);
     get diagnostics inserted = row_count;
