@@ -88,15 +88,9 @@ public struct ReportDataLoader {
         self.connection = connection
     }
 
+    /// Reads the run through the report's functions (sql/400_published/440_report_api.sql).
     public func load(runID: Int64) throws -> ReportData {
-        guard let row = try connection.query("""
-            select r.official, r.period_kind, r.range_from::text as range_from, r.range_to::text as range_to, r.as_of::text as as_of,
-                   coalesce(r.git_commit, '') as git_commit, coalesce(r.throughcare_version, '') as version,
-                   coalesce(to_char(r.finished_at at time zone 'UTC', 'YYYY-MM-DD HH24:MI "UTC"'), '') as finished_at,
-                   (r.range_to - 1)::text as range_last, least(r.range_to - 1, r.as_of)::text as last_day, r.force_reason
-            from metrics.runs as r
-            where r.run_id = \(runID)
-            """).rows.first else {
+        guard let row = try connection.call("metrics.report_run", runID).rows.first else {
             throw ThroughcareError.invalidInput("there is no run \(runID) to export")
         }
         let run = RunSummary(
@@ -106,62 +100,28 @@ public struct ReportDataLoader {
             version: try row["version", as: String?.self] ?? "", finishedAt: try row["finished_at", as: String?.self] ?? "",
             forceReason: try row["force_reason", as: String?.self],
             rangeLast: try row["range_last", as: String?.self] ?? "", lastDay: try row["last_day", as: String?.self] ?? "",
-            changedParameters: try connection.query("""
-                select p.key || ' = ' || (p.value #>> '{}') as changed
-                from metrics.runs as r
-                cross join jsonb_each(r.parameters) as p
-                where r.run_id = \(runID)
-                  and p.value is distinct from metrics.default_parameters() -> p.key
-                order by p.key
-                """).rows.compactMap { try $0["changed", as: String?.self] },
-            extracts: try connection.query("""
-                select f.key as file, coalesce(f.value ->> 'sha256', '') as sha256
-                from metrics.runs as r
-                cross join jsonb_each(coalesce(r.ingest_batches, '{}'::jsonb)) as f
-                where r.run_id = \(runID)
-                order by f.key
-                """).rows.map { (file: try $0["file", as: String.self], sha256: try $0["sha256", as: String.self]) })
+            changedParameters: try connection.call("metrics.report_changed_parameters", runID).rows
+                .compactMap { try $0["changed", as: String?.self] },
+            extracts: try connection.call("metrics.report_extracts", runID).rows
+                .map { (file: try $0["file", as: String.self], sha256: try $0["sha256", as: String.self]) })
 
-        let definitions = try connection.query("""
-            select metric, coalesce(title, metric) as title, coalesce(description, eligible || '; met: ' || met) as description,
-                   direction, finding, finding_rate
-            from metrics.metric_definitions
-            -- people in custody first, then releases: the order a sentence runs in
-            order by population, metric
-            """).rows.map { row in
+        let definitions = try connection.call("metrics.report_definitions").rows.map { row in
             MetricDefinition(metric: try row["metric", as: String.self], title: try row["title", as: String.self],
-                             description: try row["description", as: String.self],
+                             description: try row["description_or_rule", as: String.self],
                              lowerIsBetter: try row["direction", as: String?.self] == "lower_is_better",
                              finding: try row["finding", as: String?.self] ?? "", findingRate: try row["finding_rate", as: Double?.self])
         }
 
-        let establishments = try connection.query("""
-            select establishment_code, name, prison_group, probation_region
-            from metrics.run_establishments
-            where run_id = \(runID)
-            order by establishment_code collate "C"
-            """).rows.map {
-                EstablishmentInfo(code: try $0["establishment_code", as: String.self], name: try $0["name", as: String.self],
-                                  prisonGroup: try $0["prison_group", as: String.self], probationRegion: try $0["probation_region", as: String.self])
-            }
+        let establishments = try connection.call("metrics.report_establishments", runID).rows.map {
+            EstablishmentInfo(code: try $0["establishment_code", as: String.self], name: try $0["name", as: String.self],
+                              prisonGroup: try $0["prison_group", as: String.self], probationRegion: try $0["probation_region", as: String.self])
+        }
 
-        let periods = try connection.query("""
-            select period_start, period_end from metrics.run_periods where run_id = \(runID) order by period_start
-            """).rows.map { (start: try $0["period_start", as: String.self], end: try $0["period_end", as: String.self]) }
+        let periods = try connection.call("metrics.report_periods", runID).rows
+            .map { (start: try $0["period_start", as: String.self], end: try $0["period_end", as: String.self]) }
 
         // An official run shows its published cells only: what is suppressed there is never read.
-        let cellsQuery: SQLQuery = run.official
-            ? """
-              select scope_type, scope_id, period_start, period_end, metric,
-                     numerator, denominator, rate, ci_low, ci_high, band, suppressed
-              from published.rates_cells where run_id = \(runID) and scope_type <> 'release_region'
-              """
-            : """
-              select scope_type, scope_id, period_start, period_end, metric,
-                     numerator, denominator, rate, ci_low, ci_high, band, null::text as suppressed
-              from metrics.rates where run_id = \(runID) and scope_type <> 'release_region'
-              """
-        let cells = try connection.query(cellsQuery).rows.map { row in
+        let cells = try connection.call("metrics.report_cells", runID).rows.map { row in
             RateCell(scopeType: try row["scope_type", as: String.self], scopeID: try row["scope_id", as: String.self],
                      periodStart: try row["period_start", as: String.self], periodEnd: try row["period_end", as: String.self],
                      metric: try row["metric", as: String.self],
@@ -171,9 +131,7 @@ public struct ReportDataLoader {
         }
 
         var dataQuality: [String: [String: Double]] = [:]
-        for row in try connection.query("""
-            select scope_type || '/' || scope_id as scope, measure, value from metrics.run_data_quality where run_id = \(runID)
-            """).rows {
+        for row in try connection.call("metrics.report_data_quality", runID).rows {
             dataQuality[try row["scope", as: String.self], default: [:]][try row["measure", as: String.self]] = try row["value", as: Double?.self]
         }
         return ReportData(run: run, definitions: definitions, establishments: establishments, periods: periods,

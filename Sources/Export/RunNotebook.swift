@@ -21,14 +21,9 @@ public struct RunNotebook {
         public var lowerIsBetter: Bool
     }
 
-    /// The definitions of every metric, in the order the report shows them.
+    /// The definitions of every metric, in the order the report shows them (metrics.report_definitions).
     public static func loadRules(connection: PostgresConnection) throws -> [Rule] {
-        try connection.query("""
-            select metric, coalesce(title, metric) as title, coalesce(description, '') as description, population, eligible, met,
-                   finding, direction
-            from metrics.metric_definitions
-            order by population, metric
-            """).rows.map { row in
+        try connection.call("metrics.report_definitions").rows.map { row in
             Rule(metric: try row["metric", as: String.self], title: try row["title", as: String.self],
                  description: try row["description", as: String.self], population: try row["population", as: String.self],
                  eligible: try row["eligible", as: String.self], met: try row["met", as: String.self],

@@ -3,7 +3,8 @@
 // handover date with its rule, each metric met / not met / not eligible with its evidence, and
 // the data-quality findings for the case — plus an index page grouping the cases by
 // establishment with the metric results as a grid, and the same grid as CSV beside it.
-// What a page says comes from metrics.case_file (sql/300_metrics/396_case_file.sql) only.
+// What a page says comes from metrics.case_file (sql/300_metrics/396_case_file.sql) only; which
+// cases get one and the grid, from sql/300_metrics/397_review_api.sql.
 
 import Foundation
 import PostgresClient
@@ -34,15 +35,10 @@ public struct CaseFileWriter {
         }
         var cases: [(establishment: String, caseID: String, prisonerID: String)]
         if let caseID {
-            cases = try connection.query("select establishment_code, case_id, prisoner_id from core.cases where case_id = \(caseID)").rows
-                .map(Self.caseEntry)
+            cases = try connection.call("metrics.case_file_case", caseID).rows.map(Self.caseEntry)
             guard !cases.isEmpty else { throw ThroughcareError.invalidInput("case \(caseID) is not in the core model (check the id in cases.csv)") }
         } else {
-            cases = try connection.query("""
-                select distinct establishment_code, case_id, prisoner_id
-                from metrics.inspection_sample where run_id = \(runID)
-                order by establishment_code, case_id
-                """).rows.map(Self.caseEntry)
+            cases = try connection.call("metrics.case_file_sample", runID).rows.map(Self.caseEntry)
             guard !cases.isEmpty else {
                 throw ThroughcareError.invalidInput("run \(runID) has no inspection sample: draw one (throughcare sample … --run \(runID), or a pipeline's sample:), or name a case with --case ID")
             }
@@ -52,12 +48,7 @@ public struct CaseFileWriter {
         // The grid: each case's result per metric, the latest period when the run has several.
         var grid: [String: [String: String]] = [:]
         var metricNames = Set<String>()
-        for row in try connection.query("""
-            select distinct on (case_id, metric) case_id, metric, eligible, met
-            from metrics.case_metrics
-            where run_id = \(runID) and case_id = any (\(cases.map(\.caseID)))
-            order by case_id, metric, period_start desc
-            """).rows {
+        for row in try connection.call("metrics.case_file_grid", runID, cases.map(\.caseID)).rows {
             let eligible = try row["eligible", as: Bool?.self] == true
             let result = eligible ? (try row["met", as: Bool?.self] == true ? "met" : "not met") : "not eligible"
             let metric = try row["metric", as: String.self]

@@ -1,7 +1,8 @@
 // The quality gate (`throughcare check`, and the check step of a pipeline run): the contract's
 // tests over core, then the pipeline's thresholds (or --max name=value) over the gate's measures.
-// The SQL that computes both lives in sql/200_quality/296_quality_gate.sql; this file decides
-// what passes. An official run refuses to publish when the gate fails, unless forced with a reason.
+// The SQL that computes both lives in sql/200_quality/296_quality_gate.sql, read in order through
+// quality.gate_findings (297_gate_findings.sql); this file decides what passes. An official run
+// refuses to publish when the gate fails, unless forced with a reason.
 
 import PostgresClient
 import ThroughcareCore
@@ -114,36 +115,30 @@ public struct QualityGate {
 
     /// Runs the tests and compares the measures with `maximums` (measure name → largest share allowed).
     public func evaluate(maximums: [String: Double]) throws -> QualityGateReport {
-        guard try connection.query("select to_regprocedure('quality.gate_measures()') is not null as present").scalar(Bool.self) else {
+        // A core built by an older throughcare lacks the function: say what to run, not "does not exist".
+        guard try connection.call("pg_catalog.to_regprocedure", "quality.gate_findings(jsonb)").scalar(String?.self) != nil else {
             throw PostgresError(kind: .server, sqlState: PostgresError.notReadySQLState,
                                 message: "the quality gate needs a core model built by this version of throughcare",
                                 hint: "Run throughcare transform (or throughcare run) first.")
         }
         let codes = RunParameters.jsonObjectOfLists(Self.acceptedCodes)
         var findings: [QualityFinding] = []
-        for row in try connection.query("""
-            select test, relation || '.' || column_name as subject, failures, description
-            from quality.contract_tests(\(json: codes))
-            order by test, relation, column_name
-            """).rows {
-            let failures = try row["failures", as: Int64?.self] ?? 0
-            findings.append(QualityFinding(kind: .contract, name: try row["test", as: String?.self] ?? "", subject: try row["subject", as: String?.self],
-                                           count: failures, outOf: nil, value: nil, maximum: 0, passed: failures == 0,
-                                           description: try row["description", as: String?.self] ?? ""))
-        }
-        for row in try connection.query("""
-            select measure, subject, numerator, denominator, value, description
-            from quality.gate_measures()
-            order by measure, subject
-            """).rows {
-            let name = try row["measure", as: String?.self] ?? ""
-            let value = try row["value", as: Double?.self]
-            let maximum = maximums[name]
-            let passed = maximum.map { limit in (value ?? 0) <= limit } ?? true
-            findings.append(QualityFinding(kind: .threshold, name: name, subject: try row["subject", as: String?.self],
-                                           count: try row["numerator", as: Int64?.self] ?? 0,
-                                           outOf: try row["denominator", as: Int64?.self], value: value, maximum: maximum,
-                                           passed: passed, description: try row["description", as: String?.self] ?? ""))
+        for row in try connection.call("quality.gate_findings", PostgresJSON(codes)).rows {
+            let name = try row["name", as: String?.self] ?? ""
+            let subject = try row["subject", as: String?.self]
+            let count = try row["numerator", as: Int64?.self] ?? 0
+            let description = try row["description", as: String?.self] ?? ""
+            if try row["kind", as: String.self] == QualityFinding.Kind.contract.rawValue {
+                findings.append(QualityFinding(kind: .contract, name: name, subject: subject, count: count, outOf: nil, value: nil,
+                                               maximum: 0, passed: count == 0, description: description))
+            } else {
+                let value = try row["value", as: Double?.self]
+                let maximum = maximums[name]
+                let passed = maximum.map { limit in (value ?? 0) <= limit } ?? true
+                findings.append(QualityFinding(kind: .threshold, name: name, subject: subject, count: count,
+                                               outOf: try row["denominator", as: Int64?.self], value: value, maximum: maximum,
+                                               passed: passed, description: description))
+            }
         }
         return QualityGateReport(findings: findings)
     }
