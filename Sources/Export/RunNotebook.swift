@@ -170,7 +170,9 @@ public struct RunNotebook {
                           ha="center", va="center")
                 axes.set_yticks([])
             else:
-                errors = [shown.rate - shown.ci_low, shown.ci_high - shown.rate]
+                # floating point leaves a Wilson bound a hair inside the rate (an upper bound of
+                # 0.9999999999999999 for 4 of 4), and matplotlib refuses a negative error bar
+                errors = [(shown.rate - shown.ci_low).clip(lower=0), (shown.ci_high - shown.rate).clip(lower=0)]
                 axes.barh(shown.scope_id, shown.rate, xerr=errors, color="#1d70b8", ecolor="#0b0c0c", capsize=3)
                 axes.invert_yaxis()
             if not national.empty:

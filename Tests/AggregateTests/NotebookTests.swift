@@ -91,6 +91,33 @@ final class NotebookTests: AggregateTestCase {
         XCTAssertTrue(text.contains("SAA"))
     }
 
+    func testExploratoryNotebookDrawsRatesWhoseBoundIsAHairInside() throws {
+        // An exploratory run shows every establishment's rate, including all-or-nothing ones
+        // (4 of 4), whose Wilson upper bound floating point computes as 0.9999999999999999: a
+        // hair inside the rate. Seen on generated extracts; made here on one rate of the last
+        // period. The chart's error bars must not be negative (matplotlib refuses them and the
+        // cell fails).
+        try requireNotebookPython()
+        try load(fixture: "suppression")
+        let run = try aggregate(from: "2024-01-01", to: "2024-04-01", official: false)
+        let changed = try connection.query("""
+            update metrics.rates set ci_high = rate * (1 - 1e-15)
+            where (run_id, scope_type, scope_id, period_start, metric) in (
+                select run_id, scope_type, scope_id, period_start, metric from metrics.rates
+                where run_id = \(run) and scope_type = 'establishment' and rate > 0
+                  and period_start = (select max(period_start) from metrics.rates where run_id = \(run))
+                limit 1)
+            returning metric
+            """).rows.count
+        XCTAssertEqual(changed, 1, "the fixture needs an establishment rate above 0 in the last period")
+        var notes: [String] = []
+        let directory = try ExportRunner(connection: connection)
+            .export(runID: run, to: exportRoot, notebookConninfo: database.conninfo, note: { notes.append($0) })
+        XCTAssertEqual(notes, [], "executed without a note")
+        let text = try String(contentsOf: directory.appendingPathComponent(ExportRunner.notebookName(runID: run)), encoding: .utf8)
+        XCTAssertFalse(text.contains("\"output_type\": \"error\""), "no cell failed")
+    }
+
     func testNotebookWithoutADatabaseIsValidAndSaysItWasNotRun() throws {
         try requireNotebookPython()
         try load(fixture: "suppression")
