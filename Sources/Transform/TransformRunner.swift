@@ -53,21 +53,22 @@ public struct TransformRunner {
                                           try connection.checksum(ofScripts: files),
                                           ThroughcareVersion.current, ThroughcareVersion.gitCommit()).scalar(Int64.self)
         try connection.setApplicationName("throughcare transform build \(buildID)")
+        let build: TransformBuild
         do {
-            return try connection.transaction {
+            build = try connection.transaction {
                 try connection.setLocal("lock_timeout", "\(LockTimeout.seconds)s")
                 try connection.call("core.assert_staging_matches_ledger")
                 // The rules read their parameters from this build's row (core.parameter).
                 try connection.setLocal("throughcare.build_id", "\(buildID)")
-                let build: TransformBuild
+                let made: TransformBuild
                 if !fullRebuild, let afterBatch = try connection.call("core.top_up_point", buildID).scalar(Int64?.self) {
-                    build = try topUp(buildID, afterBatch: afterBatch)
+                    made = try topUp(buildID, afterBatch: afterBatch)
                 } else {
                     try connection.executeScripts(files, step: reportStep)
-                    build = TransformBuild(buildID: buildID, mode: .full, contactsInserted: 0, contactsReplaced: 0)
+                    made = TransformBuild(buildID: buildID, mode: .full, contactsInserted: 0, contactsReplaced: 0)
                 }
-                try connection.call("core.finish_build", buildID, build.mode.rawValue)
-                return build
+                try connection.call("core.finish_build", buildID, made.mode.rawValue)
+                return made
             }
         } catch {
             var reported = error
@@ -79,6 +80,17 @@ public struct TransformRunner {
             }
             throw reported
         }
+        vacuumCore()
+        return build
+    }
+
+    /// After the commit: the visibility map of what the build wrote (sql/queries/vacuum_core.sql).
+    /// An optimisation only: the build has committed, so a failure here (an interrupted vacuum)
+    /// leaves the work to autovacuum rather than failing the transform.
+    private func vacuumCore() {
+        let started = DispatchTime.now().uptimeNanoseconds
+        guard (try? connection.execute(script: try SQLStatement.named("vacuum_core"))) != nil else { return }
+        step?("vacuum core", Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)
     }
 
     private func topUp(_ buildID: Int64, afterBatch: Int64) throws -> TransformBuild {

@@ -85,6 +85,12 @@ declare
     replaced bigint;
     inserted bigint;
 begin
+    if not exists (select from ingest.batch_files as f
+                   where f.entity = 'contacts' and f.status = 'loaded' and f.batch_id > p_after_batch) then
+        -- nothing loaded since: core is current (no scan of staging, no fresh statistics needed)
+        return query select 0::bigint, 0::bigint;
+        return;
+    end if;
     -- A contact in core was in staging when core was built, and an incremental load keeps every
     -- staged key (it replaces rows, it removes none): so an arriving contact can have a row in
     -- core only if its load replaced a staged row. When no load since replaced any (the usual
