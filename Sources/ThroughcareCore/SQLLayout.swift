@@ -9,10 +9,12 @@ public enum SQLLayout {
     public static let ingestUnit = ["000_ingest", "010_staging", "020_builds"]
     /// Metrics and published tables, functions and views: aggregate and what reads its runs.
     public static let metricsUnit = ["300_metrics", "400_published"]
+    /// Core's tables, indexes and functions: what the transform's models fill and call.
+    public static let coreUnit = ["090_core_schema"]
     /// The transform's models, run in one transaction per build.
     public static let transformModels = ["100_core", "200_quality"]
     /// Every folder, for finding where a function named in an error is defined.
-    public static var allFolders: [String] { ingestUnit + transformModels + metricsUnit }
+    public static var allFolders: [String] { ingestUnit + coreUnit + transformModels + metricsUnit }
 }
 
 /// The advisory lock every stage holds for its whole duration: ingest and transform exclusively

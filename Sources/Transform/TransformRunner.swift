@@ -1,5 +1,6 @@
-// Transform: turns staging into the typed core model and the quality views by running the SQL
-// of sql/100_core and sql/200_quality. Swift decides when they run and records the build's
+// Transform: turns staging into the typed core model and the quality views by running the
+// models of sql/100_core and sql/200_quality (core's tables and functions are DDL, in
+// sql/090_core_schema, applied by the migrator when they change). Swift decides when they run and records the build's
 // parameters (bound) on its core.builds row; the SQL reads them from there and decides what is
 // computed.
 //
@@ -29,9 +30,9 @@ public struct TransformRunner {
         self.waiting = waiting
     }
 
-    /// Creates or migrates the ledger, staging and build-record schemas when their DDL changed.
+    /// Creates or migrates the ledger, staging, build-record and core schemas when their DDL changed.
     public static func prepareSchema(_ connection: PostgresConnection) throws {
-        try WarehouseSchema.prepare(connection, [.ingest])
+        try WarehouseSchema.prepare(connection, [.ingest, .core])
     }
 
     func reportStep(_ file: URL, _ seconds: Double) {
@@ -45,12 +46,15 @@ public struct TransformRunner {
     public func run(parameters: RunParameters, fullRebuild: Bool = false) throws -> TransformBuild {
         try Self.prepareSchema(connection)
         let files = try ProjectResources.sqlFiles(in: SQLLayout.transformModels)
+        // What a build was made by: core's DDL (the conversions and rules live in its functions
+        // too) and the models; a top-up extends only a core made by the same.
+        let rules = try ProjectResources.sqlFiles(in: SQLLayout.coreUnit) + files
         let lock = try WarehouseSchema.stageLock(connection, exclusive: true, waiting: waiting)
         defer { lock.release() }
         try connection.call("core.mark_dead_builds")
         let handover = parameters.ordered.filter { RunParameters.transformNames.contains($0.name) }
         let buildID = try connection.call("core.start_build", PostgresJSON(RunParameters.jsonObject(handover)),
-                                          try connection.checksum(ofScripts: files),
+                                          try connection.checksum(ofScripts: rules),
                                           ThroughcareVersion.current, ThroughcareVersion.gitCommit()).scalar(Int64.self)
         try connection.setApplicationName("throughcare transform build \(buildID)")
         let build: TransformBuild
@@ -89,7 +93,7 @@ public struct TransformRunner {
     /// leaves the work to autovacuum rather than failing the transform.
     private func vacuumCore() {
         let started = DispatchTime.now().uptimeNanoseconds
-        guard (try? connection.execute(script: try SQLStatement.named("vacuum_core"))) != nil else { return }
+        guard (try? SQLStatement.execute("vacuum_core", on: connection)) != nil else { return }
         step?("vacuum core", Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)
     }
 

@@ -22,4 +22,10 @@ public enum SQLStatement {
         let text = try String(contentsOf: file, encoding: .utf8)
         return try SQLQuery(unsafeSQL: text.trimmingCharacters(in: .whitespacesAndNewlines).trimmingCharacters(in: CharacterSet(charactersIn: ";")), binds: binds)
     }
+
+    /// Runs a statement of sql/queries that returns nothing and takes no values (a VACUUM, which
+    /// cannot run inside a function or a transaction).
+    public static func execute(_ name: String, on connection: PostgresConnection) throws {
+        try connection.execute(script: try named(name))
+    }
 }

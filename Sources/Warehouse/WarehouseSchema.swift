@@ -4,11 +4,12 @@ import ThroughcareCore
 public enum WarehouseSchema {
     /// A unit of once-only DDL, applied when its files change.
     public enum Unit: String, Sendable {
-        case ingest, metrics
+        case ingest, core, metrics
 
         var folders: [String] {
             switch self {
             case .ingest: return SQLLayout.ingestUnit
+            case .core: return SQLLayout.coreUnit
             case .metrics: return SQLLayout.metricsUnit
             }
         }

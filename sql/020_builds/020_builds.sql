@@ -38,7 +38,7 @@ alter table core.builds add column if not exists models_sha256 text;
 alter table core.builds drop constraint if exists builds_mode;
 alter table core.builds add constraint builds_mode check (mode in ('full', 'top_up'));
 comment on column core.builds.mode is 'full: core rebuilt from all of staging; top_up: only the contacts loaded incrementally since the previous build were added to it (the rest of core was already current). NULL while running, and for builds made before top-ups existed (all full).';
-comment on column core.builds.models_sha256 is 'SHA-256 of the transform''s model files (sql/100_core, sql/200_quality) the build ran or extended: a top-up is made only on a core built from the same files.';
+comment on column core.builds.models_sha256 is 'SHA-256 of core''s DDL and the transform''s models (sql/090_core_schema, sql/100_core, sql/200_quality) the build ran or extended: a top-up is made only on a core built from the same files.';
 
 -- The newest loaded file of each entity: what staging holds, and so what a build is built from.
 create or replace function core.loaded_files()

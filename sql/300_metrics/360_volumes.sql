@@ -11,31 +11,47 @@ set work_mem = '256MB'
 as $$
 declare
     rows_written bigint;
+    month_starts date[];
+    month_ends date[];
+    review_establishments text[];
 begin
     delete from metrics.volumes as v where v.run_id = p_run_id;
+
+    -- The months as two arrays, so the statement below is planned knowing how many there are (a
+    -- set-returning function of the run row is guessed at 112 rows: for a quarter, every join
+    -- was sized 37 times too big, and one hash table of 16 million buckets took most of a second).
+    select array_agg(m.period_start order by m.period_start), array_agg(m.period_end order by m.period_start)
+      into month_starts, month_ends
+      from metrics.runs as r
+      cross join lateral metrics.cut_periods('month', r.range_from, r.range_to, r.as_of) as m
+     where r.run_id = p_run_id;
+
+    -- A review limited to scopes counts only the establishments whose figures it keeps or that a
+    -- kept prison group or probation region sums (execute_run then drops the partial rollups of
+    -- the scopes it does not keep). As an array too: the planner then estimates the review's cases
+    -- from core.cases' statistics (a region: a tenth of them) instead of guessing.
+    select array_agg(e.establishment_code order by e.establishment_code)
+      into review_establishments
+      from core.establishments as e
+      cross join (select r.scopes from metrics.runs as r where r.run_id = p_run_id) as run
+     where metrics.scope_in_review(run.scopes, 'establishment', e.establishment_code)
+        or metrics.scope_in_review(run.scopes, 'prison_group', e.prison_group)
+        or metrics.scope_in_review(run.scopes, 'probation_region', e.probation_region);
 
     insert into metrics.volumes (run_id, scope_type, scope_id, period_start, period_end, measure, value)
     with months as (
         select m.period_start, m.period_end, m.period_end - 1 as last_day
-        from metrics.runs as r
-        cross join lateral metrics.cut_periods('month', r.range_from, r.range_to, r.as_of) as m
-        where r.run_id = p_run_id
+        from unnest(month_starts, month_ends) as m (period_start, period_end)
     ),
     establishments_in_review as (
-        -- a review limited to scopes counts only the establishments whose figures it keeps or
-        -- that a kept prison group or probation region sums (execute_run then drops the
-        -- partial rollups of the scopes it does not keep)
         select e.*
         from core.establishments as e
-        cross join (select r.scopes from metrics.runs as r where r.run_id = p_run_id) as run
-        where metrics.scope_in_review(run.scopes, 'establishment', e.establishment_code)
-           or metrics.scope_in_review(run.scopes, 'prison_group', e.prison_group)
-           or metrics.scope_in_review(run.scopes, 'probation_region', e.probation_region)
+        where e.establishment_code = any (review_establishments)
     ),
     cases_in_review as (
         select c.*
         from core.cases as c
-        where c.establishment_code in (select ei.establishment_code from establishments_in_review as ei)
+        where c.establishment_code = any (review_establishments)
     ),
     sessions_delivered as (
         -- contact_id is core.contacts' primary key: count(*) counts distinct contacts
