@@ -4,9 +4,9 @@
 # Per round, alternating which goes first:
 #   (a) peer: the whole year, monthly, every scope, from the CSV files;
 #   (b) throughcare, fresh database: ingest + transform + aggregate --from 2024-01-01 --to 2025-01-01;
-#   (c) one more month: the database reloaded with the contacts before December only (not timed),
-#       then ingest --incremental of December's contacts + transform + aggregate of December,
-#       against the peer's full recompute (a);
+#   (c) one more month: the database reloaded with the contacts before December only and core
+#       brought up to date with them (not timed), then ingest --incremental of December's contacts
+#       + transform (a top-up) + aggregate of December, against the peer's full recompute (a);
 #   (d) a review question on loaded data: Q4 2024 by quarter, one probation region, against the
 #       peer computing the same question from the CSV files.
 # Prints each round, the ratios throughcare / peer, their medians, the targets and peak RSS, and
@@ -127,8 +127,10 @@ run_throughcare() {
     psql_q "$url" -c "\\copy (select scope_type, scope_id, period_start, metric, numerator, denominator from metrics.rates where run_id = $run) to '$WORK/tc-rates.csv' csv header" \
                   -c "\\copy (select scope_type, scope_id, period_start, measure, value from metrics.volumes where run_id = $run) to '$WORK/tc-volumes.csv' csv header" >/dev/null
   fi
-  # (c) one more month: back to the contacts before December (setup, not timed), then December
+  # (c) one more month: back to the contacts before December, core built from them (setup, not
+  # timed: that is where the month starts from), then December
   timed setup_base "$BIN" ingest "$WORK/base" --database "$url" --quiet
+  timed setup_base_transform "$BIN" transform --database "$url" --quiet
   timed tc_month_ingest "$BIN" ingest "$WORK/dec" --incremental --database "$url" --quiet
   timed tc_month_transform "$BIN" transform --database "$url" --quiet
   timed tc_month_aggregate "$BIN" aggregate --from "$LAST_MONTH" --to "$TO" --database "$url" --quiet
@@ -167,9 +169,9 @@ for i in $(seq 1 "$ROUNDS"); do
   printf '  (b) throughcare year     %8.1f s  = ingest %.1f s (%d MiB) + transform %.1f s (%d MiB) + aggregate %.1f s (%d MiB)   ratio %s\n' \
     "$whole" "${WALL[tc_ingest]}" "$(mib "${RSS[tc_ingest]}")" "${WALL[tc_transform]}" "$(mib "${RSS[tc_transform]}")" \
     "${WALL[tc_aggregate]}" "$(mib "${RSS[tc_aggregate]}")" "${WHOLE[-1]}"
-  printf '  (c) one more month       %8.1f s  = ingest --incremental %.1f s (%d MiB) + transform %.1f s + aggregate %.1f s (%d MiB)   ratio %s (setup: base reload %.1f s)\n' \
+  printf '  (c) one more month       %8.1f s  = ingest --incremental %.1f s (%d MiB) + transform %.1f s + aggregate %.1f s (%d MiB)   ratio %s (setup: base reload %.1f s + transform %.1f s)\n' \
     "$month" "${WALL[tc_month_ingest]}" "$(mib "${RSS[tc_month_ingest]}")" "${WALL[tc_month_transform]}" \
-    "${WALL[tc_month_aggregate]}" "$(mib "${RSS[tc_month_aggregate]}")" "${MONTH[-1]}" "${WALL[setup_base]}"
+    "${WALL[tc_month_aggregate]}" "$(mib "${RSS[tc_month_aggregate]}")" "${MONTH[-1]}" "${WALL[setup_base]}" "${WALL[setup_base_transform]}"
   printf '  (d) review: peer         %8.1f s  %5d MiB\n' "${WALL[peer_review]}" "$(mib "${RSS[peer_review]}")"
   printf '      review: throughcare  %8.1f s  %5d MiB   ratio %s%s\n' "${WALL[tc_review]}" "$(mib "${RSS[tc_review]}")" "${REVIEW[-1]}" \
     "$([ "$REVIEW_MODE" = pipeline ] && echo " (throughcare run of a pipeline with scopes:, transform included; its aggregate stage ${REVIEW_AGGREGATE:-?} s, ratio ${REVIEW_AGG[-1]:-?})")"
