@@ -100,14 +100,14 @@ create trigger runs_empty_partitions
     for each row execute function metrics.empty_run_partitions();
 comment on trigger runs_empty_partitions on metrics.runs is 'Empties a deleted run''s partitions of intermediate.case_periods, intermediate.contact_gaps and metrics.case_period_results.';
 
--- Databases made before step 7: each table becomes a partitioned one, its rows moved into the
--- partitions of their runs. Fresh databases get partitioned tables from 301 and skip this.
+-- Databases made before step 7: each table becomes a partitioned one, every run gets its
+-- partitions (as metrics.start_run makes them), and the rows move in. Fresh databases get
+-- partitioned tables from 301 and skip this.
 do $$
 declare
     parent regclass;
     schema_name text;
     table_name text;
-    old_name text;
     run bigint;
 begin
     if not exists (select from pg_class as c where c.oid in (select metrics.run_keyed_tables()) and c.relkind = 'r') then
@@ -122,22 +122,23 @@ begin
         continue when (select c.relkind from pg_class as c where c.oid = parent) = 'p';
         select n.nspname, c.relname into schema_name, table_name
         from pg_class as c join pg_namespace as n on n.oid = c.relnamespace where c.oid = parent;
-        old_name := table_name || '_before_v7';
-        execute format('alter table %I.%I rename to %I', schema_name, table_name, old_name);
-        execute format('alter index %I.%I rename to %I', schema_name, table_name || '_pkey', old_name || '_pkey');
+        execute format('alter table %I.%I rename to %I', schema_name, table_name, table_name || '_before_v7');
+        execute format('alter index %I.%I rename to %I', schema_name, table_name || '_pkey', table_name || '_before_v7_pkey');
         execute format('create table %I.%I (like %I.%I including all) partition by list (run_id)',
-                       schema_name, table_name, schema_name, old_name);
+                       schema_name, table_name, schema_name, table_name || '_before_v7');
         execute format('comment on table %I.%I is %L', schema_name, table_name,
-                       obj_description(format('%I.%I', schema_name, old_name)::regclass, 'pg_class'));
-        for run in execute format('select distinct run_id from %I.%I order by run_id', schema_name, old_name) loop
-            execute format('create table %s (like %I.%I including defaults including constraints)',
-                           format('%I.%I', schema_name, table_name || '_run_' || run), schema_name, table_name);
-            execute format('alter table %I.%I attach partition %I.%I for values in (%s)',
-                           schema_name, table_name, schema_name, table_name || '_run_' || run, run);
-            execute format('insert into %I.%I select * from %I.%I where run_id = %s',
-                           schema_name, table_name, schema_name, old_name, run);
-        end loop;
-        execute format('drop table %I.%I', schema_name, old_name);
+                       obj_description(format('%I.%I', schema_name, table_name || '_before_v7')::regclass, 'pg_class'));
+    end loop;
+    for run in select r.run_id from metrics.runs as r order by r.run_id loop
+        perform metrics.attach_run_partitions(run);
+    end loop;
+    for schema_name, table_name in
+        select n.nspname, left(c.relname, -length('_before_v7'))
+        from pg_class as c join pg_namespace as n on n.oid = c.relnamespace
+        where n.nspname in ('intermediate', 'metrics') and c.relkind = 'r' and c.relname like '%\_before\_v7'
+    loop
+        execute format('insert into %I.%I select * from %I.%I', schema_name, table_name, schema_name, table_name || '_before_v7');
+        execute format('drop table %I.%I', schema_name, table_name || '_before_v7');
     end loop;
 end;
 $$;
