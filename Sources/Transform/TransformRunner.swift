@@ -1,8 +1,8 @@
 // Transform: turns staging into the typed core model and the quality views by running the
 // models of sql/100_core and sql/200_quality (core's tables and functions are DDL, in
-// sql/090_core_schema, applied by the migrator when they change). Swift decides when they run and records the build's
-// parameters (bound) on its core.builds row; the SQL reads them from there and decides what is
-// computed.
+// sql/090_core_schema, applied by the migrator when they change). Swift decides when they run
+// and records the build's parameters (bound) on its core.builds row; the SQL reads them from
+// there and decides what is computed.
 //
 // A build is all or nothing: every model file runs in one transaction, so a transform that is
 // killed, loses its server or fails leaves core exactly as the previous build left it. Its row in

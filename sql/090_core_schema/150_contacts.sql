@@ -1,7 +1,8 @@
 -- core.contacts: the table, its comments and its indexes: once-only DDL, applied by the migrator
 -- when this file changes. sql/100_core/150_contacts.sql fills it on every full build.
--- Its primary key and indexes are not here: the model drops them before the load and builds
--- them after it (one sort each), which is far cheaper than keeping them up to date row by row.
+-- Its secondary indexes are not here, and its primary key is here only for a new table: the model
+-- drops them before each full load and builds them after it (one sort each), which is far
+-- cheaper than keeping them up to date row by row.
 create table if not exists core.contacts (
     contact_id       text not null,
     case_id          text not null,
@@ -29,8 +30,9 @@ comment on column core.contacts.duration_minutes is 'Length in minutes (0-1440),
 comment on column core.contacts.is_completed is 'outcome = completed.';
 comment on column core.contacts.is_live is 'channel is face_to_face or video (a "live" contact).';
 
--- How a staged contact becomes a core contact, written once for the full build below and for a
--- top-up (core.top_up_contacts): the contacts of batches after p_after_batch (0: all of them).
+-- How a staged contact becomes a core contact, written once for the full build
+-- (sql/100_core/150_contacts.sql) and for a top-up (core.top_up_contacts): the contacts of
+-- batches after p_after_batch (0: all of them).
 -- A plain SQL function, so the planner inlines it into each INSERT.
 create or replace function core.contacts_from_staging(p_after_batch bigint)
 returns setof core.contacts
