@@ -95,7 +95,7 @@ public struct AggregateRunner {
                                 hint: "Run throughcare ingest DIR, then throughcare transform.")
         }
         try WarehouseSchema.prepare(connection, [.metrics])
-        try connection.call("published.grant_reader_access")
+        try connection.call("throughcare.grant_reader_access")
     }
 
     /// Runs one aggregate and returns its run id. A failed run stays recorded as failed; a run

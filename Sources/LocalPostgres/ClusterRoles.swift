@@ -4,8 +4,8 @@
 /// - `throughcare`: the pipeline's LOGIN role, NOT a superuser. CREATEDB so tests can make
 ///   throwaway databases; owner of the `throughcare` database, hence of the schemas it creates.
 /// - `throughcare_reader`, `throughcare_public`: NOLOGIN groups read by people (grants in
-///   sql/200_quality/299_reader_access.sql and sql/400_published/490_roles.sql, which run as
-///   `throughcare` and cannot create roles). `throughcare` is a member, so it can `set role`.
+///   sql/030_access/030_roles_and_grants.sql, which runs as `throughcare` and cannot create
+///   roles). `throughcare` is a member, so it can `set role`.
 enum ClusterRoles {
     static let admin = "throughcare_admin"
     static let owner = "throughcare"

@@ -5,8 +5,8 @@ import Foundation
 /// DDL units are applied by `SchemaMigrator` only when their text changes (recorded in
 /// `throughcare.schema_version`); models are what a stage runs every time.
 public enum SQLLayout {
-    /// Ledger, staging and the transform's build records: every stage needs them.
-    public static let ingestUnit = ["000_ingest", "010_staging", "020_builds"]
+    /// Ledger, staging, the transform's build records, and the roles and grants: every stage needs them.
+    public static let ingestUnit = ["000_ingest", "010_staging", "020_builds", "030_access"]
     /// Metrics and published tables, functions and views: aggregate and what reads its runs.
     public static let metricsUnit = ["300_metrics", "400_published"]
     /// Core's tables, indexes and functions: what the transform's models fill and call.

@@ -71,6 +71,7 @@ public struct TransformRunner {
                     try connection.executeScripts(files, step: reportStep)
                     made = TransformBuild(buildID: buildID, mode: .full, contactsInserted: 0, contactsReplaced: 0)
                 }
+                try connection.call("throughcare.grant_reader_access")
                 try connection.call("core.finish_build", buildID, made.mode.rawValue)
                 return made
             }

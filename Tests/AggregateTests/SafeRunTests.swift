@@ -244,7 +244,7 @@ final class SafeRunTests: AggregateTestCase {
         let conninfo = database.conninfo
         for round in 0..<4 {
             // A new DDL version each round, so both also race to migrate.
-            try connection.query("update throughcare.schema_version set checksum = 'stale' where unit = 'metrics'")
+            try connection.query("update throughcare.schema_version set checksum = 'stale' where unit = 'metrics' and step = 0")
             let errors = inParallel(2) {
                 let own = try PostgresConnection(conninfo)
                 _ = try AggregateRunner(connection: own).run(AggregateRequest(
@@ -313,7 +313,7 @@ final class SafeRunTests: AggregateTestCase {
         XCTAssertGreaterThan(try other.query("select count(*) from published.rates").scalar(Int.self), 0)
 
         // DDL (a new schema version) gives up after THROUGHCARE_LOCK_TIMEOUT, naming the reader.
-        try worker.query("update throughcare.schema_version set checksum = 'stale' where unit = 'metrics'")
+        try worker.query("update throughcare.schema_version set checksum = 'stale' where unit = 'metrics' and step = 0")
         setenv("THROUGHCARE_LOCK_TIMEOUT", "1", 1)
         defer { unsetenv("THROUGHCARE_LOCK_TIMEOUT") }
         XCTAssertThrowsError(try AggregateRunner(connection: worker).prepareSchema()) { error in

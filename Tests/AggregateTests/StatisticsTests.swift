@@ -432,6 +432,27 @@ final class StatisticsTests: AggregateTestCase {
         XCTAssertNotEqual(try value("select current_user::text"), "throughcare_reader")
     }
 
+    /// Grants are made in one place (sql/030_access) and by every stage that creates readable
+    /// objects: after a transform alone, before any aggregate, analysts read core and quality.
+    func testReaderReadsCoreAndQualityAfterTransformAlone() throws {
+        try load(fixture: "keywork")
+        let canSetRole = try value("""
+            select pg_has_role(current_user, r.oid, 'member')::text from pg_roles as r where r.rolname = 'throughcare_reader'
+            """)
+        try XCTSkipUnless(canSetRole == "true", "the reader role is missing or this login may not set it")
+        XCTAssertEqual(try value("select (to_regclass('metrics.runs') is null)::text"), "true", "no aggregate has run")
+
+        try connection.execute(script: "set role throughcare_reader")
+        defer { _ = try? connection.execute(script: "reset role") }
+        XCTAssertNotEqual(try value("select count(*)::text from core.cases"), "0")
+        XCTAssertNoThrow(try connection.query("select count(*) from quality.orphans"))
+        XCTAssertNoThrow(try connection.query("select core.responsible_on(c.case_id, c.sentence_start_date) from core.cases as c"))
+        XCTAssertEqual(try value("select count(*)::text from throughcare.schema_version where step = 0"), "2")
+        assertSQLState("42501", "throughcare_reader reading staging") {
+            try self.connection.query("select count(*) from staging.cases")
+        }
+    }
+
     // MARK: - Documentation
 
     func testEveryMetricsAndPublishedObjectHasAComment() throws {

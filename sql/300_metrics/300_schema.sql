@@ -5,10 +5,10 @@
 --
 -- Migrations are forward-only and idempotent. Every statement here may run again on a database
 -- that already has it (create ... if not exists, comment on, add column if not exists), and each
--- step records its version in metrics.schema_version once. A later change is a new step at the end
--- of the file of the objects it changes (the published tables are version 2, in
--- 400_published/400_schema.sql); a step that is not naturally idempotent (a backfill, a rename)
--- goes inside a DO block guarded by "version N not yet recorded". Nothing here drops data.
+-- step records itself once in throughcare.schema_version (unit 'metrics', step N). A later change
+-- is a new step at the end of the file of the objects it changes (the published tables are step
+-- 2, in 400_published/400_schema.sql); a step that is not naturally idempotent (a backfill, a
+-- rename) goes inside a DO block guarded by what the catalog holds. Nothing here drops data.
 
 -- Serialise concurrent aggregate starts: two sessions creating the same objects at once can fail
 -- with "tuple concurrently updated". Released at the end of this file's transaction.
@@ -17,12 +17,25 @@ do $$ begin perform pg_advisory_xact_lock(2107201300); end $$;
 create schema if not exists metrics;
 comment on schema metrics is 'Aggregate stage output: runs, per-case metric results (with evidence), rates per scope and period, workload volumes and inspection samples. Every row carries the run that computed it.';
 
-create table if not exists metrics.schema_version (
-    version     integer primary key,
-    applied_at  timestamptz not null default now(),
-    description text not null
-);
-comment on table metrics.schema_version is 'Migration steps of the metrics and published schemas applied to this database, one row per step (forward-only).';
+-- The steps are recorded in throughcare.schema_version (unit 'metrics'), the one record of the
+-- schema. Databases made before kept them in a table metrics.schema_version: its rows move there
+-- once, and metrics.schema_version stays as a view for queries written against it.
+do $$
+begin
+    if exists (select from pg_class as c join pg_namespace as n on n.oid = c.relnamespace
+               where n.nspname = 'metrics' and c.relname = 'schema_version' and c.relkind = 'r') then
+        insert into throughcare.schema_version (unit, step, description, applied_at)
+        select 'metrics', v.version, v.description, v.applied_at from metrics.schema_version as v
+        on conflict (unit, step) do nothing;
+        drop table metrics.schema_version;
+    end if;
+end;
+$$;
+create or replace view metrics.schema_version as
+select v.step as version, v.applied_at, v.description
+from throughcare.schema_version as v
+where v.unit = 'metrics' and v.step > 0;
+comment on view metrics.schema_version is 'The metrics unit''s migration steps (metrics, intermediate and published), read from throughcare.schema_version; kept for queries written before the steps moved there.';
 comment on column metrics.schema_version.version is 'Step number; steps are applied in order and never undone.';
 comment on column metrics.schema_version.applied_at is 'When the step was first applied here.';
 comment on column metrics.schema_version.description is 'What the step created or changed.';
@@ -198,18 +211,18 @@ comment on column metrics.inspection_sample.com_staff_id is 'COM allocation acti
 comment on column metrics.inspection_sample.results is 'The case''s result for every metric it has a row for in the run''s period: {"metric": {"eligible": bool, "met": bool|null}}.';
 comment on column metrics.inspection_sample.drawn_at is 'When the sample was drawn.';
 
-insert into metrics.schema_version (version, description)
-values (1, 'metrics: runs, run_periods, metric_definitions, case_metrics, rates, volumes, inspection_sample')
-on conflict (version) do nothing;
+insert into throughcare.schema_version (unit, step, description)
+values ('metrics', 1, 'metrics: runs, run_periods, metric_definitions, case_metrics, rates, volumes, inspection_sample')
+on conflict (unit, step) do nothing;
 
 -- Version 3: the server process of the session computing a run, so that a run whose process or
 -- connection died (left 'running' for ever) can be told from one in progress and marked failed.
 alter table metrics.runs add column if not exists backend_pid integer;
 comment on column metrics.runs.backend_pid is 'Server process of the session that computed the run; a run still running whose session is gone is marked failed by the next aggregate or prune (metrics.mark_dead_runs).';
 
-insert into metrics.schema_version (version, description)
-values (3, 'metrics.runs.backend_pid: runs whose process died are marked failed')
-on conflict (version) do nothing;
+insert into throughcare.schema_version (unit, step, description)
+values ('metrics', 3, 'metrics.runs.backend_pid: runs whose process died are marked failed')
+on conflict (unit, step) do nothing;
 
 -- Version 4: what reports need to show a run without reading core (issue #12 "Publications").
 -- Each metric's plain-English name and definition, its direction (a band judges practice against
@@ -265,9 +278,9 @@ comment on column metrics.run_data_quality.scope_id is 'Establishment code or ''
 comment on column metrics.run_data_quality.measure is 'rows_read, rows_rejected, released_cases, released_without_outcome, custody_cases or custody_without_pom.';
 comment on column metrics.run_data_quality.value is 'The count.';
 
-insert into metrics.schema_version (version, description)
-values (4, 'metric_definitions title, description, direction, finding_rate; run_establishments; run_data_quality')
-on conflict (version) do nothing;
+insert into throughcare.schema_version (unit, step, description)
+values ('metrics', 4, 'metric_definitions title, description, direction, finding_rate; run_establishments; run_data_quality')
+on conflict (unit, step) do nothing;
 
 -- Version 5: what a pipeline run was asked for and what its quality gate found, so a run's figures
 -- can always be traced to the exact review file and to the reason an official run published
@@ -285,6 +298,6 @@ comment on column metrics.runs.scopes is 'Scopes the review was limited to, [{"t
 comment on column metrics.runs.quality_gate is 'The quality gate''s findings before the run (Pipeline QualityGate: contract tests and thresholds), {"passed": bool, "findings": [...]}; NULL when no gate ran.';
 comment on column metrics.runs.force_reason is 'Why an official run was published although its quality gate failed (throughcare run --force "reason"); shown wherever the run''s figures are. NULL when not forced.';
 
-insert into metrics.schema_version (version, description)
-values (5, 'metrics.runs: pipeline file (path, sha256, text), scopes, quality gate findings and force reason')
-on conflict (version) do nothing;
+insert into throughcare.schema_version (unit, step, description)
+values ('metrics', 5, 'metrics.runs: pipeline file (path, sha256, text), scopes, quality gate findings and force reason')
+on conflict (unit, step) do nothing;

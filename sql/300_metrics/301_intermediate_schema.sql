@@ -236,9 +236,9 @@ drop function if exists metrics.evaluate_recalled_within_28_days(bigint);
 drop function if exists metrics.fill_case_metrics(bigint);
 drop function if exists metrics.limit_case_metrics_to_scopes(bigint, jsonb);
 
-insert into metrics.schema_version (version, description)
-values (6, 'intermediate.case_periods, intermediate.contact_gaps, metrics.case_period_results; case_metrics becomes a view (old rows kept in case_metrics_before_v6)')
-on conflict (version) do nothing;
+insert into throughcare.schema_version (unit, step, description)
+values ('metrics', 6, 'intermediate.case_periods, intermediate.contact_gaps, metrics.case_period_results; case_metrics becomes a view (old rows kept in case_metrics_before_v6)')
+on conflict (unit, step) do nothing;
 comment on column metrics.case_metrics_before_v6.run_id is 'The run.';
 comment on column metrics.case_metrics_before_v6.metric is 'Metric name.';
 comment on column metrics.case_metrics_before_v6.period_start is 'First day of the review period.';

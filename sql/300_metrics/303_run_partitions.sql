@@ -143,6 +143,6 @@ begin
 end;
 $$;
 
-insert into metrics.schema_version (version, description)
-values (7, 'intermediate.case_periods, intermediate.contact_gaps and metrics.case_period_results partitioned by run (one partition per run)')
-on conflict (version) do nothing;
+insert into throughcare.schema_version (unit, step, description)
+values ('metrics', 7, 'intermediate.case_periods, intermediate.contact_gaps and metrics.case_period_results partitioned by run (one partition per run)')
+on conflict (unit, step) do nothing;

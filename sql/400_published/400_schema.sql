@@ -1,6 +1,6 @@
 -- Published: what may leave the building. The rates of the newest official succeeded run with
--- suppression applied, and its volumes (not suppressed). Migration step 2 of metrics.schema_version
--- (see 300_metrics/300_schema.sql for how steps work).
+-- suppression applied, and its volumes (not suppressed). Migration step 2 of the metrics unit in
+-- throughcare.schema_version (see 300_metrics/300_schema.sql for how steps work).
 --
 -- Suppression is materialised, not computed in the view: metrics.execute_run calls
 -- published.refresh_rates_cells(run_id) for every official run, which writes one row per rate with
@@ -10,6 +10,8 @@
 do $$ begin perform pg_advisory_xact_lock(2107201300); end $$;
 
 create schema if not exists published;
+-- Grants moved to throughcare.grant_reader_access (sql/030_access, where every grant is).
+drop function if exists published.grant_reader_access();
 comment on schema published is 'Published figures: rates of the newest official run with primary and secondary suppression applied, and its volumes. Readable by throughcare_public.';
 
 create table if not exists published.rates_cells (
@@ -45,6 +47,6 @@ comment on column published.rates_cells.ci_high is 'Upper bound of the 95% Wilso
 comment on column published.rates_cells.band is 'Rating band; NULL when suppressed.';
 comment on column published.rates_cells.suppressed is 'NULL when shown; primary: denominator below min_publish_denominator; secondary: hidden so that a primary-suppressed establishment cannot be worked out from its prison group or probation region total.';
 
-insert into metrics.schema_version (version, description)
-values (2, 'published: rates_cells, refresh_rates_cells, rates and volumes views')
-on conflict (version) do nothing;
+insert into throughcare.schema_version (unit, step, description)
+values ('metrics', 2, 'published: rates_cells, refresh_rates_cells, rates and volumes views')
+on conflict (unit, step) do nothing;

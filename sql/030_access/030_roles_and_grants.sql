@@ -1,11 +1,15 @@
--- Roles for people who read the database (NOLOGIN groups: grant them to login roles).
---   throughcare_reader: analysts. core, quality, intermediate, metrics and published; nothing in staging or
---     ingest (rejected lines and reasons can hold personal data; quality.rejects_by_file gives the
---     counts, as in 200_quality/299_reader_access.sql).
+-- Roles and grants, all of them (the one place): who may read what Throughcare writes.
+--   throughcare_reader: analysts. core, quality, intermediate, metrics and published; nothing in
+--     staging or ingest (rejected lines and reasons can hold personal data;
+--     quality.rejects_by_file gives the counts).
 --   throughcare_public: published only.
--- Default privileges make tables and views created later in those schemas (by the role that runs
--- this file, i.e. the tool's) readable too. Roles are cluster-wide: a connecting role without
--- CREATEROLE cannot create them, and then this file leaves a notice instead of failing the stage.
+-- The roles are NOLOGIN groups: grant them to login roles. Roles are cluster-wide: a connecting
+-- role without CREATEROLE cannot create them, and then this file leaves a notice instead of
+-- failing the stage. The stages that create readable objects (transform, aggregate) call
+-- throughcare.grant_reader_access() after their work; default privileges make tables and views
+-- created later by the tool's role readable too.
+create schema if not exists throughcare;
+
 do $$ begin perform pg_advisory_xact_lock(2107201300); end $$;
 
 do $$
@@ -29,11 +33,21 @@ begin
 end;
 $$;
 
+-- Anyone may see which schema the database holds (the migrator creates the table first).
+grant usage on schema throughcare to public;
+do $$
+begin
+    if to_regclass('throughcare.schema_version') is not null then
+        grant select on throughcare.schema_version to public;
+    end if;
+end;
+$$;
+
 -- Grants are not once-only: a database administrator may create the roles after the schema
--- was first migrated. published.grant_reader_access() (called by every aggregate) grants what is
--- missing, and does nothing — no catalog write, so no race between concurrent runs — when the
--- grants are already in place.
-create or replace function published.grant_reader_access()
+-- was first migrated, and a schema (core, metrics) may be created after this file ran.
+-- throughcare.grant_reader_access() grants what is missing, and does nothing — no catalog write,
+-- so no race between concurrent runs — when the grants are already in place.
+create or replace function throughcare.grant_reader_access()
 returns boolean
 language plpgsql
 as $$
@@ -45,7 +59,10 @@ begin
                not has_schema_privilege(r.rolname, n.nspname, 'usage')
                or exists (select from pg_class as c
                           where c.relnamespace = n.oid and c.relkind in ('r', 'v', 'p', 'm')
-                            and not has_table_privilege(r.rolname, c.oid, 'select')))
+                            and not has_table_privilege(r.rolname, c.oid, 'select'))
+               or (r.rolname = 'throughcare_reader' and n.nspname = 'core'
+                   and exists (select from pg_proc as p
+                               where p.pronamespace = n.oid and not has_function_privilege(r.rolname, p.oid, 'execute'))))
       into missing
     from pg_roles as r
     join pg_namespace as n
@@ -64,9 +81,14 @@ begin
                 execute format('alter default privileges in schema %I grant select on tables to throughcare_reader', schema_name);
             end if;
         end loop;
+        -- core's functions (core.responsible_on, core.parameter) answer questions about cases.
+        if exists (select from pg_namespace as n where n.nspname = 'core') then
+            execute 'grant execute on all functions in schema core to throughcare_reader';
+        end if;
     end if;
 
-    if exists (select from pg_roles as r where r.rolname = 'throughcare_public') then
+    if exists (select from pg_roles as r where r.rolname = 'throughcare_public')
+       and exists (select from pg_namespace as n where n.nspname = 'published') then
         execute 'grant usage on schema published to throughcare_public';
         execute 'grant select on all tables in schema published to throughcare_public';
         execute 'alter default privileges in schema published grant select on tables to throughcare_public';
@@ -74,6 +96,5 @@ begin
     return true;
 end;
 $$;
-comment on function published.grant_reader_access() is 'Grants throughcare_reader (core, quality, intermediate, metrics, published) and throughcare_public (published) what they lack; returns false, writing nothing, when every grant is in place.';
+comment on function throughcare.grant_reader_access() is 'Grants throughcare_reader (core, quality, intermediate, metrics, published; execute on core''s functions) and throughcare_public (published) what they lack; returns false, writing nothing, when every grant is in place.';
 
-select published.grant_reader_access();

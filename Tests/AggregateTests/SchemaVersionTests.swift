@@ -1,0 +1,67 @@
+import Foundation
+import PostgresClient
+import ThroughcareCore
+import Transform
+import TestSupport
+import XCTest
+
+/// `throughcare.schema_version` is the one record of the schema: each unit's checksum (step 0)
+/// and the metrics unit's forward-only steps. A database made before that kept two records
+/// (one row per unit there, the steps in a table `metrics.schema_version`); it is brought to
+/// the one record without losing when each step was applied.
+final class SchemaVersionTests: AggregateTestCase {
+    func testOneRecordHoldsEveryUnitAndEveryStep() throws {
+        try load(fixture: "keywork")
+        try aggregate(from: "2024-01-01", to: "2024-04-01")
+
+        XCTAssertEqual(try column("select unit from throughcare.schema_version where step = 0 order by unit"),
+                       ["core", "ingest", "metrics"])
+        XCTAssertEqual(try column("select step::text from throughcare.schema_version where unit = 'metrics' and step > 0 order by step"),
+                       ["1", "2", "3", "4", "5", "6", "7"])
+        XCTAssertEqual(try value("select count(*)::text from throughcare.schema_version where (step = 0) <> (checksum is not null)"), "0")
+        // the old name still answers, from the one record
+        XCTAssertEqual(try value("select relkind::text from pg_class where oid = 'metrics.schema_version'::regclass"), "v")
+        XCTAssertEqual(try value("select string_agg(version::text, ',' order by version) from metrics.schema_version"), "1,2,3,4,5,6,7")
+    }
+
+    func testADatabaseWithTwoRecordsIsBroughtToOneKeepingWhenStepsWereApplied() throws {
+        try load(fixture: "keywork")
+        try aggregate(from: "2024-01-01", to: "2024-04-01")
+        // Put the database back in the shape before: one row per unit, the steps in metrics.
+        try connection.execute(script: """
+            drop view metrics.schema_version;
+            create table metrics.schema_version (
+                version integer primary key, applied_at timestamptz not null default now(), description text not null);
+            insert into metrics.schema_version
+            select step, ('2025-03-0' || step || ' 12:00+00')::timestamptz, description
+            from throughcare.schema_version where unit = 'metrics' and step > 0;
+            create table throughcare.old_version as
+            select unit, 'stale'::text as checksum, applied_at, tool_version from throughcare.schema_version where step = 0;
+            drop table throughcare.schema_version;
+            alter table throughcare.old_version rename to schema_version;
+            alter table throughcare.schema_version alter column checksum set not null, add primary key (unit);
+            """)
+
+        try TransformRunner(connection: connection).run(parameters: RunParameters())
+        let run = try aggregate(from: "2024-01-01", to: "2024-04-01")
+        XCTAssertGreaterThan(run, 0)
+
+        XCTAssertEqual(try value("select relkind::text from pg_class where oid = 'metrics.schema_version'::regclass"), "v")
+        XCTAssertEqual(try rows("""
+            select step::text, to_char(applied_at at time zone 'UTC', 'YYYY-MM-DD HH24:MI')
+            from throughcare.schema_version where unit = 'metrics' and step > 0 order by step
+            """), (1...7).map { [String($0), "2025-03-0\($0) 12:00"] })
+        XCTAssertEqual(try value("select count(*)::text from throughcare.schema_version where step = 0 and checksum = 'stale'"), "0",
+                       "every unit was migrated to this tool's files")
+        XCTAssertEqual(try column("select unit from throughcare.schema_version where step = 0 order by unit"),
+                       ["core", "ingest", "metrics"])
+        XCTAssertEqual(try value("""
+            select string_agg(a.attname, ',' order by a.attnum) from pg_attribute as a
+            where a.attrelid = 'throughcare.schema_version'::regclass and a.attnum > 0 and not a.attisdropped
+            """), "unit,checksum,applied_at,tool_version,step,description")
+        XCTAssertNoThrow(try connection.query("insert into throughcare.schema_version (unit, step, description) values ('metrics', 99, 'probe')"))
+        assertSQLState("23514", "a step carries no checksum") {
+            try self.connection.query("insert into throughcare.schema_version (unit, step, description, checksum) values ('metrics', 98, 'x', 'y')")
+        }
+    }
+}
