@@ -77,85 +77,65 @@ comment on column intermediate.contact_gaps.longest_gap is 'Longest gap in days.
 comment on column intermediate.contact_gaps.longest_gap_from is 'Where the longest gap starts (W.start or a contact date).';
 comment on column intermediate.contact_gaps.longest_gap_to is 'Where the longest gap ends (a contact date or W.end, the first day after W).';
 
--- The two halves of a case x period's results, each column defined once: metrics.custody_results
--- and metrics.release_results return them (step 8), and metrics.case_period_results is made of
--- them (LIKE), so the functions and the table cannot disagree.
-do $$
-begin
-    if to_regtype('metrics.custody_result') is null then
-        create type metrics.custody_result as (
-            keywork_eligible               boolean,
-            keywork_met                    boolean,
-            keywork_max_gap_days           integer,
-            pom_contact_eligible           boolean,
-            pom_contact_met                boolean,
-            pom_allocations                jsonb,
-            sentence_plan_eligible         boolean,
-            sentence_plan_met              boolean,
-            sentence_plans_counted         integer,
-            first_sentence_plan_date       date,
-            latest_sentence_plan_date      date,
-            high_risk_eligible             boolean,
-            high_risk_met                  boolean,
-            responsible                    text,
-            active_pom_allocations         integer,
-            deciding_pom_staff_id          text,
-            deciding_pom_staff_role        text,
-            deciding_pom_start_date        date
-        );
-    end if;
-    if to_regtype('metrics.release_result') is null then
-        create type metrics.release_result as (
-            handover_date                  date,
-            handover_reason                text,
-            first_com_staff_id             text,
-            first_com_start_date           date,
-            handover_on_time_eligible      boolean,
-            handover_on_time_met           boolean,
-            prerelease_window_start        date,
-            handover_window_first_day      date,
-            handover_window_last_day       date,
-            prerelease_liaison_contacts    jsonb,
-            handover_liaison_contacts      jsonb,
-            prerelease_liaison_met         boolean,
-            handover_liaison_met           boolean,
-            communication_eligible         boolean,
-            communication_met              boolean,
-            prerelease_contacts_counted    integer,
-            prerelease_live_contacts       integer,
-            prerelease_contacts            jsonb,
-            prerelease_contact_eligible    boolean,
-            prerelease_contact_met         boolean,
-            release_outcome_recorded       boolean,
-            accommodation                  text,
-            has_id                         boolean,
-            has_bank_account               boolean,
-            ete_arranged                   boolean,
-            accommodation_met              boolean,
-            settled_accommodation_met      boolean,
-            id_met                         boolean,
-            bank_account_met               boolean,
-            ete_met                        boolean,
-            recall_follow_up_until         date,
-            recall_eligible                boolean,
-            recall_met                     boolean,
-            recall_case_id                 text,
-            recall_start_date              date
-        );
-    end if;
-end;
-$$;
-comment on type metrics.custody_result is 'The four in-custody results of a case x period and their evidence (columns of metrics.case_period_results, described there); NULL eligibility = W empty.';
-comment on type metrics.release_result is 'The nine release results of a case x period and their evidence (columns of metrics.case_period_results, described there); NULL eligibility = not released in the period.';
-
 create table if not exists metrics.case_period_results (
     run_id                         bigint not null,
     case_id                        text not null,
     period_start                   date not null,
     -- in custody in the period (W not empty); NULL eligibility = not in the population
-    like metrics.custody_result,
+    keywork_eligible               boolean,
+    keywork_met                    boolean,
+    keywork_max_gap_days           integer,
+    pom_contact_eligible           boolean,
+    pom_contact_met                boolean,
+    pom_allocations                jsonb,
+    sentence_plan_eligible         boolean,
+    sentence_plan_met              boolean,
+    sentence_plans_counted         integer,
+    first_sentence_plan_date       date,
+    latest_sentence_plan_date      date,
+    high_risk_eligible             boolean,
+    high_risk_met                  boolean,
+    responsible                    text,
+    active_pom_allocations         integer,
+    deciding_pom_staff_id          text,
+    deciding_pom_staff_role        text,
+    deciding_pom_start_date        date,
     -- released in the period
-    like metrics.release_result,
+    handover_date                  date,
+    handover_reason                text,
+    first_com_staff_id             text,
+    first_com_start_date           date,
+    handover_on_time_eligible      boolean,
+    handover_on_time_met           boolean,
+    prerelease_window_start        date,
+    handover_window_first_day      date,
+    handover_window_last_day       date,
+    prerelease_liaison_contacts    jsonb,
+    handover_liaison_contacts      jsonb,
+    prerelease_liaison_met         boolean,
+    handover_liaison_met           boolean,
+    communication_eligible         boolean,
+    communication_met              boolean,
+    prerelease_contacts_counted    integer,
+    prerelease_live_contacts       integer,
+    prerelease_contacts            jsonb,
+    prerelease_contact_eligible    boolean,
+    prerelease_contact_met         boolean,
+    release_outcome_recorded       boolean,
+    accommodation                  text,
+    has_id                         boolean,
+    has_bank_account               boolean,
+    ete_arranged                   boolean,
+    accommodation_met              boolean,
+    settled_accommodation_met      boolean,
+    id_met                         boolean,
+    bank_account_met               boolean,
+    ete_met                        boolean,
+    recall_follow_up_until         date,
+    recall_eligible                boolean,
+    recall_met                     boolean,
+    recall_case_id                 text,
+    recall_start_date              date,
     -- no foreign keys: a run's rows here and in intermediate.* are written by execute_run and go
     -- with their run's partitions (303_run_partitions.sql), emptied when the run is deleted
     primary key (run_id, case_id, period_start)
@@ -267,10 +247,3 @@ comment on column metrics.case_metrics_before_v6.case_id is 'The case.';
 comment on column metrics.case_metrics_before_v6.eligible is 'Counted in the denominator.';
 comment on column metrics.case_metrics_before_v6.met is 'Met the standard; NULL when not eligible.';
 comment on column metrics.case_metrics_before_v6.detail is 'Evidence (see metrics.case_metrics.detail).';
-
--- Step 8: the two halves of the results are composite types (metrics.custody_result,
--- metrics.release_result) that metrics.custody_results and metrics.release_results return and
--- metrics.case_period_results is made of; its columns do not change.
-insert into throughcare.schema_version (unit, step, description)
-values ('metrics', 8, 'metrics.custody_result and metrics.release_result: the result halves, defined once (case_period_results unchanged)')
-on conflict (unit, step) do nothing;

@@ -6,12 +6,28 @@
 -- (intermediate.case_periods, intermediate.contact_gaps) and core's allocations and assessments
 -- by joins over the whole run, not a look-up per case. Parameters come from the run row
 -- (metrics.run_parameter), read once in a MATERIALIZED CTE.
-drop function if exists metrics.custody_results(bigint);   -- its result type changed in step 8
 create or replace function metrics.custody_results(p_run_id bigint)
 returns table (
-    case_id      text,
-    period_start date,
-    custody metrics.custody_result
+    case_id                   text,
+    period_start              date,
+    keywork_eligible          boolean,
+    keywork_met               boolean,
+    keywork_max_gap_days      integer,
+    pom_contact_eligible      boolean,
+    pom_contact_met           boolean,
+    pom_allocations           jsonb,
+    sentence_plan_eligible    boolean,
+    sentence_plan_met         boolean,
+    sentence_plans_counted    integer,
+    first_sentence_plan_date  date,
+    latest_sentence_plan_date date,
+    high_risk_eligible        boolean,
+    high_risk_met             boolean,
+    responsible               text,
+    active_pom_allocations    integer,
+    deciding_pom_staff_id     text,
+    deciding_pom_staff_role   text,
+    deciding_pom_start_date   date
 )
 language sql
 stable
@@ -173,26 +189,24 @@ as $$
     select
         f.case_id,
         f.period_start,
-        row(
-            f.keywork_eligible,
-            f.keywork_met,
-            f.keywork_max_gap_days,
-            f.pom_contact_eligible,
-            f.pom_contact_met,
-            f.pom_allocations,
-            f.sentence_plan_eligible,
-            f.sentence_plan_met,
-            f.sentence_plans_counted,
-            f.first_sentence_plan_date,
-            f.latest_sentence_plan_date,
-            f.high_risk_eligible,
-            case when f.high_risk_eligible then f.deciding_pom_staff_role = 'probation_pom' end,
-            f.responsible,
-            f.active_pom_allocations,
-            f.deciding_pom_staff_id,
-            f.deciding_pom_staff_role,
-            f.deciding_pom_start_date
-        )::metrics.custody_result
+        f.keywork_eligible,
+        f.keywork_met,
+        f.keywork_max_gap_days,
+        f.pom_contact_eligible,
+        f.pom_contact_met,
+        f.pom_allocations,
+        f.sentence_plan_eligible,
+        f.sentence_plan_met,
+        f.sentence_plans_counted,
+        f.first_sentence_plan_date,
+        f.latest_sentence_plan_date,
+        f.high_risk_eligible,
+        case when f.high_risk_eligible then f.deciding_pom_staff_role = 'probation_pom' end,
+        f.responsible,
+        f.active_pom_allocations,
+        f.deciding_pom_staff_id,
+        f.deciding_pom_staff_role,
+        f.deciding_pom_start_date
     from final as f
 $$;
 comment on function metrics.custody_results(bigint) is 'keywork_regular, pom_contact_regular, sentence_plan_in_place and high_risk_with_probation_pom per observed case x period of a run (W not empty): eligible, met (NULL when not eligible) and evidence, from intermediate.case_periods and intermediate.contact_gaps.';

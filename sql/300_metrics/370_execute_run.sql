@@ -36,8 +36,23 @@ begin
         p_run_id,
         cp.case_id,
         cp.period_start,
-        (cr.custody).*,
-        (rr.release).*
+        cr.keywork_eligible, cr.keywork_met, cr.keywork_max_gap_days,
+        cr.pom_contact_eligible, cr.pom_contact_met, cr.pom_allocations,
+        cr.sentence_plan_eligible, cr.sentence_plan_met, cr.sentence_plans_counted,
+        cr.first_sentence_plan_date, cr.latest_sentence_plan_date,
+        cr.high_risk_eligible, cr.high_risk_met, cr.responsible, cr.active_pom_allocations,
+        cr.deciding_pom_staff_id, cr.deciding_pom_staff_role, cr.deciding_pom_start_date,
+        rr.handover_date, rr.handover_reason, rr.first_com_staff_id, rr.first_com_start_date,
+        rr.handover_on_time_eligible, rr.handover_on_time_met,
+        rr.prerelease_window_start, rr.handover_window_first_day, rr.handover_window_last_day,
+        rr.prerelease_liaison_contacts, rr.handover_liaison_contacts,
+        rr.prerelease_liaison_met, rr.handover_liaison_met,
+        rr.communication_eligible, rr.communication_met,
+        rr.prerelease_contacts_counted, rr.prerelease_live_contacts, rr.prerelease_contacts,
+        rr.prerelease_contact_eligible, rr.prerelease_contact_met,
+        rr.release_outcome_recorded, rr.accommodation, rr.has_id, rr.has_bank_account, rr.ete_arranged,
+        rr.accommodation_met, rr.settled_accommodation_met, rr.id_met, rr.bank_account_met, rr.ete_met,
+        rr.recall_follow_up_until, rr.recall_eligible, rr.recall_met, rr.recall_case_id, rr.recall_start_date
     from intermediate.case_periods as cp
     left join metrics.custody_results(p_run_id) as cr
       on cr.case_id = cp.case_id
