@@ -29,18 +29,20 @@ begin
         where c.release_date >= run.range_from
           and c.release_date <= last_day
     ),
+    pom_on_last_day as (
+        -- the cases with a POM allocation active on last_day, found in one pass over allocations
+        -- (a look-up per case in custody was 54 k index probes, 0.2 s, on a national extract)
+        select distinct a.case_id
+        from core.allocations as a
+        where a.role = 'pom'
+          and a.start_date <= last_day
+          and (a.end_date is null or a.end_date >= last_day)
+    ),
     in_custody as (
-        select
-            c.establishment_code,
-            not exists (
-                select
-                from core.allocations as a
-                where a.case_id = c.case_id
-                  and a.role = 'pom'
-                  and a.start_date <= last_day
-                  and (a.end_date is null or a.end_date >= last_day)
-            ) as without_pom
+        select c.establishment_code, (p.case_id is null) as without_pom
         from core.cases as c
+        left join pom_on_last_day as p
+          on p.case_id = c.case_id
         where c.sentence_start_date <= last_day
           and (c.release_date is null or c.release_date > last_day)
     ),
