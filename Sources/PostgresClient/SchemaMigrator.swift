@@ -44,10 +44,12 @@ public struct SchemaMigrator {
             // Waiting for another migrator is not waiting for a reader: no timeout for this one.
             try connection.setLocal("lock_timeout", "0")
             try connection.query("select pg_advisory_xact_lock(\(Self.migrationLockKey))")
+            // From here a reader's lock makes the migration give up and name it, the bootstrap's
+            // one-time reshaping of the version table included.
+            try connection.setLocal("lock_timeout", "\(lockTimeoutSeconds)s")
             try connection.execute(script: Self.bootstrap)
             // Another session may have migrated while this one waited for the lock.
             if try appliedChecksum(unit: unit) == checksum { return false }
-            try connection.setLocal("lock_timeout", "\(lockTimeoutSeconds)s")
             // Function bodies may name tables of a later stage (metrics functions read core).
             try connection.setLocal("check_function_bodies", "off")
             for file in files {
@@ -65,6 +67,11 @@ public struct SchemaMigrator {
                 insert into throughcare.schema_version (unit, step, checksum, tool_version)
                 values (\(unit), 0, \(checksum), \(toolVersion))
                 on conflict (unit, step) do update set checksum = excluded.checksum, applied_at = now(), tool_version = excluded.tool_version
+                """)
+            // Steps the unit's files recorded just now were applied by this tool.
+            try connection.query("""
+                update throughcare.schema_version set tool_version = \(toolVersion)
+                where unit = \(unit) and step > 0 and tool_version is null and applied_at = now()
                 """)
             _ = connection.drainNotices()
             return true
@@ -111,7 +118,7 @@ public struct SchemaMigrator {
         comment on column throughcare.schema_version.description is 'What the step created or changed; NULL for step 0.';
         comment on column throughcare.schema_version.checksum is 'Step 0: SHA-256 of the unit''s file names and text as applied. NULL for steps 1….';
         comment on column throughcare.schema_version.applied_at is 'Step 0: when the unit''s files were last applied. Steps: when the step was first applied.';
-        comment on column throughcare.schema_version.tool_version is 'Version of the throughcare tool that applied it.';
+        comment on column throughcare.schema_version.tool_version is 'Version of the throughcare tool that applied it (step 0: last applied the unit; steps: first applied the step; NULL for steps moved from metrics.schema_version).';
         """)
 
     private func appliedChecksum(unit: String) throws -> String? {

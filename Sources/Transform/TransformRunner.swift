@@ -71,7 +71,6 @@ public struct TransformRunner {
                     try connection.executeScripts(files, step: reportStep)
                     made = TransformBuild(buildID: buildID, mode: .full, contactsInserted: 0, contactsReplaced: 0)
                 }
-                try connection.call("throughcare.grant_reader_access")
                 try connection.call("core.finish_build", buildID, made.mode.rawValue)
                 return made
             }
@@ -85,6 +84,9 @@ public struct TransformRunner {
             }
             throw reported
         }
+        // After the commit, holding no table lock: granting may wait for the migration lock, and a
+        // migration in progress may be waiting for core's tables.
+        try connection.call("throughcare.grant_reader_access")
         vacuumCore()
         return build
     }

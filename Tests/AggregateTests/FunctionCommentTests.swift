@@ -7,7 +7,7 @@ final class FunctionCommentTests: AggregateTestCase {
     func testEveryFunctionHasAComment() throws {
         try load(fixture: "keywork")
         try prepareAggregateSchema()
-        let schemas = ["ingest", "staging", "core", "quality", "intermediate", "metrics", "published"]
+        let schemas = ["throughcare", "ingest", "staging", "core", "quality", "intermediate", "metrics", "published"]
         XCTAssertGreaterThan(try value("""
             select count(*) from pg_catalog.pg_proc as p join pg_catalog.pg_namespace as n on n.oid = p.pronamespace
             where n.nspname = any (\(schemas))

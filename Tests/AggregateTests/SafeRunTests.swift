@@ -358,7 +358,7 @@ final class SafeRunTests: AggregateTestCase {
         try handle.close()
         try IngestRunner(connection: connection, options: IngestOptions(mode: .full, maxRejectRate: 0.5)).run(directory: extract.path)
         try TransformRunner(connection: connection).run(parameters: RunParameters())
-        try prepareAggregateSchema()  // creates the reader role; the next transform grants it quality
+        try prepareAggregateSchema()
         try TransformRunner(connection: connection).run(parameters: RunParameters())
 
         let ownerView = try column("select example_reason from quality.rejects_by_file where file = 'cases.csv'")

@@ -230,6 +230,37 @@ final class StatisticsTests: AggregateTestCase {
         }
     }
 
+    // MARK: - Run context
+
+    /// The caveat "in custody on the last day, with no POM allocation active that day", per
+    /// establishment, against the rule written out here case by case.
+    func testCustodyWithoutPOMCountsEachCaseInCustodyWithNoActivePOM() throws {
+        try load(fixture: "custody")
+        for (from, to) in [("2024-01-01", "2024-04-01"), ("2023-07-01", "2023-08-01")] {
+            let run = try aggregate(from: from, to: to)
+            let expected = try rows("""
+                with run as (select least(r.range_to - 1, r.as_of) as last_day from metrics.runs as r where r.run_id = \(run))
+                select c.establishment_code, count(*)::text,
+                       count(*) filter (where not exists (
+                           select from core.allocations as a
+                           where a.case_id = c.case_id and a.role = 'pom' and a.start_date <= run.last_day
+                             and (a.end_date is null or a.end_date >= run.last_day)))::text
+                from core.cases as c cross join run
+                where c.sentence_start_date <= run.last_day and (c.release_date is null or c.release_date > run.last_day)
+                group by 1 order by 1
+                """)
+            XCTAssertFalse(expected.isEmpty, "cases in custody on the last day of \(from)–\(to)")
+            let stored = try rows("""
+                select scope_id, max(value) filter (where measure = 'custody_cases')::text,
+                       max(value) filter (where measure = 'custody_without_pom')::text
+                from metrics.run_data_quality
+                where run_id = \(run) and scope_type = 'establishment'
+                group by 1 having max(value) filter (where measure = 'custody_cases') > 0 order by 1
+                """)
+            assertRows(stored, expected, "run \(run), \(from)–\(to)")
+        }
+    }
+
     // MARK: - Lineage
 
     func testRunLineage() throws {
