@@ -20,6 +20,9 @@ final class LocalClusterTests: XCTestCase {
         let connection = try PostgresConnection(try info.conninfo())
         XCTAssertEqual(try connection.query("select current_database()").scalar(String.self), "throughcare")
         XCTAssertTrue(try connection.query("select current_setting('listen_addresses')").scalar(String.self) == "127.0.0.1")
+        // Byte collation for speed; UTF-8 character classes kept (upper() of a non-ASCII letter).
+        XCTAssertEqual(try connection.query("select datcollate from pg_database where datname = current_database()").scalar(String.self), "C")
+        XCTAssertEqual(try connection.query("select upper('é')").scalar(String.self), "É")
 
         // Starting again while running is a no-op that answers the same place.
         XCTAssertEqual(try cluster.start().port, info.port)

@@ -24,17 +24,22 @@ begin
         from metrics.run_periods as rp
         where rp.run_id = p_run_id
     ),
+    listed_scopes as (
+        select s ->> 'type' as scope_type, s ->> 'id' as scope_id
+        from jsonb_array_elements(p_scopes) as s
+    ),
     cases_in_review as (
+        -- one hash of the listed scopes probed by every case's scopes, rather than the listed
+        -- scopes unpacked again for each case (a region's review: 0.16 s of its 0.22 s here)
         select c.*
         from core.cases as c
         where every_scope
-           or exists (
-                select
+           or c.case_id in (
+                select cs.case_id
                 from core.case_scopes as cs
-                join jsonb_array_elements(p_scopes) as s
-                  on s ->> 'type' = cs.scope_type
-                 and s ->> 'id' = cs.scope_id
-                where cs.case_id = c.case_id
+                join listed_scopes as ls
+                  on ls.scope_type = cs.scope_type
+                 and ls.scope_id = cs.scope_id
            )
     ),
     framed as (

@@ -48,7 +48,10 @@ begin
         from core.establishments as e
         where e.establishment_code = any (review_establishments)
     ),
-    cases_in_review as (
+    cases_in_review as not materialized (
+        -- inlined where used, so the planner sees core.cases' statistics (case_id unique) rather
+        -- than a CTE's guesses: with a materialised CTE it hashed all 340 k allocations to probe
+        -- them with a region's 10 k cases
         select c.*
         from core.cases as c
         where c.establishment_code = any (review_establishments)
