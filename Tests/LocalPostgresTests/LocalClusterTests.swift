@@ -22,7 +22,10 @@ final class LocalClusterTests: XCTestCase {
         XCTAssertTrue(try connection.query("select current_setting('listen_addresses')").scalar(String.self) == "127.0.0.1")
         // Byte collation for speed; UTF-8 character classes kept (upper() of a non-ASCII letter).
         XCTAssertEqual(try connection.query("select datcollate from pg_database where datname = current_database()").scalar(String.self), "C")
+        XCTAssertEqual(try connection.query("select datctype from pg_database where datname = current_database()").scalar(String.self), "C.UTF-8")
         XCTAssertEqual(try connection.query("select upper('é')").scalar(String.self), "É")
+        // Byte order is code-point order: the order C.UTF-8 gave, so no listing changes.
+        XCTAssertEqual(try connection.query("select string_agg(x, ',' order by x) from (values ('b'), ('é'), ('B'), ('a'), ('Z'), ('É')) as v (x)").scalar(String.self), "B,Z,a,b,É,é")
 
         // Starting again while running is a no-op that answers the same place.
         XCTAssertEqual(try cluster.start().port, info.port)

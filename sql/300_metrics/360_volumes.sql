@@ -95,8 +95,8 @@ begin
         from months as m
         join core.allocations as a
           on a.active_days @> m.last_day
-        -- a join, not IN: the planner guesses 200 distinct cases for IN (select ... from a CTE)
-        -- and probes the allocations index once per case instead of one pass over allocations
+        -- a join, not IN (select ... from cases_in_review): with IN the planner has once probed
+        -- the allocations index case by case instead of making one pass over allocations
         join cases_in_review as cr
           on cr.case_id = a.case_id
         group by m.period_start, a.case_id
