@@ -198,6 +198,15 @@ begin
                   hint = 'Choose a range that starts on or before the as-of date (the latest contact date unless as_of is given).';
     end if;
 
+    -- A review limited to some scopes (not national) reads a small part of core, which is in
+    -- memory once the data are loaded: an index probe per case then costs about what a page of a
+    -- sequential read does, yet at the default random_page_cost (4, a disk's) the planner hashes
+    -- whole national tables for a region's cases. Runs of every scope keep the default: their
+    -- plans read whole tables and were no faster at 1.1 (docs/performance.md).
+    if not metrics.scope_in_review(run.scopes, 'national', 'national') then
+        perform set_config('random_page_cost', '1.1', true);
+    end if;
+
     step_started := clock_timestamp();
     case_period_rows := intermediate.fill_case_periods(p_run_id, run.scopes);
     raise notice 'aggregate: case periods, % rows in % s', case_period_rows, round(extract(epoch from clock_timestamp() - step_started)::numeric, 1);
