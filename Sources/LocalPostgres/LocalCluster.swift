@@ -247,8 +247,9 @@ public final class LocalCluster: Sendable {
         defer { unlink(initPasswordFile.path) }
         // Collation "C": identifiers are compared and sorted as bytes, which lets PostgreSQL use
         // its fast paths (abbreviated keys, memcmp) in every sort, index build and window of the
-        // warehouse. C.UTF-8 (glibc >= 2.35) already orders by code point, which in UTF-8 is byte order, so no
-        // result or listing changes order; character classes stay C.UTF-8 (docs/performance.md).
+        // warehouse. C.UTF-8 (glibc >= 2.35) already orders by code point, which in UTF-8 is byte
+        // order, so no result or listing changes order; character classes stay C.UTF-8
+        // (docs/performance.md).
         try run(binary: "initdb", [
             "-D", dataDirectory.path, "-U", ClusterRoles.admin, "--pwfile", initPasswordFile.path,
             "-A", "scram-sha-256", "-E", "UTF8", "--locale", "C.UTF-8", "--lc-collate", "C", "--no-instructions",
