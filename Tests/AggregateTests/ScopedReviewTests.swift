@@ -73,4 +73,25 @@ final class ScopedReviewTests: AggregateTestCase {
                                  environment: env)
         XCTAssertEqual(bad.status, 64, bad.output)
     }
+
+    /// A review limited to some scopes plans its steps with random_page_cost 1.1
+    /// (metrics.execute_run) and puts the session's value back after them, so nothing later in
+    /// the same transaction is planned with it.
+    func testScopedRunLeavesThePlannerPageCostAsItFoundIt() throws {
+        try load(fixture: "suppression")
+        try prepareAggregateSchema()
+        let region = try XCTUnwrap(value("select min(probation_region) from core.establishments"))
+        try connection.query("set random_page_cost = 3")
+        try connection.query("""
+            insert into metrics.runs (period_kind, range_from, range_to, scopes)
+            values ('whole', '2024-01-01', '2024-04-01', jsonb_build_array(jsonb_build_object('type', 'probation_region', 'id', \(region)::text)))
+            """)
+        let after: String? = try connection.transaction {
+            try connection.query("select metrics.execute_run(max(run_id)) from metrics.runs")
+            return try value("select current_setting('random_page_cost')")
+        }
+        XCTAssertEqual(after, "3")
+        XCTAssertEqual(try value("select status from metrics.runs order by run_id desc limit 1"), "succeeded")
+        XCTAssertGreaterThan(Int(try XCTUnwrap(value("select count(*)::text from metrics.rates where run_id = (select max(run_id) from metrics.runs)"))) ?? 0, 0)
+    }
 }

@@ -157,6 +157,8 @@ declare
     -- Each step says when it is done (a NOTICE the tool relays live): a national run takes
     -- minutes, and silence looks like a hang.
     step_started timestamptz;
+    -- the planner's page cost on entry, put back after the steps (see below)
+    entry_page_cost constant text := current_setting('random_page_cost');
 begin
     select * into run from metrics.runs as r where r.run_id = p_run_id for update;
     if not found then
@@ -202,7 +204,9 @@ begin
     -- memory once the data are loaded: an index probe per case then costs about what a page of a
     -- sequential read does, yet at the default random_page_cost (4, a disk's) the planner hashes
     -- whole national tables for a region's cases. Runs of every scope keep the default: their
-    -- plans read whole tables and were no faster at 1.1 (docs/performance.md).
+    -- plans read whole tables and were no faster at 1.1 (docs/performance.md). Set for the
+    -- transaction (a function's SET clause would not allow the condition), and put back below so
+    -- nothing after the steps sees it.
     if not metrics.scope_in_review(run.scopes, 'national', 'national') then
         perform set_config('random_page_cost', '1.1', true);
     end if;
@@ -231,6 +235,7 @@ begin
         select count(*) into volume_rows from metrics.volumes as v where v.run_id = p_run_id;
     end if;
     perform metrics.fill_run_context(p_run_id);
+    perform set_config('random_page_cost', entry_page_cost, true);
 
     update metrics.runs as r
        set status = 'succeeded',
