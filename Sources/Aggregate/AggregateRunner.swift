@@ -85,7 +85,7 @@ public struct AggregateRunner {
         self.waiting = waiting
     }
 
-    /// Creates or migrates the metrics and published schemas when their DDL changed (forward only).
+    /// Creates or migrates core's DDL and the metrics and published schemas when they changed (forward only).
     public func prepareSchema() throws {
         try WarehouseSchema.prepare(connection, [.ingest])
         // The metrics views read core (latest_case_metrics joins core.cases), so they need it to exist.
@@ -94,7 +94,9 @@ public struct AggregateRunner {
                                 message: "there is no core model yet: transform has not run on this database",
                                 hint: "Run throughcare ingest DIR, then throughcare transform.")
         }
-        try WarehouseSchema.prepare(connection, [.metrics])
+        // The metric models call core's functions (core.responsible_given): core's DDL is brought
+        // up to this tool's too, in case this tool has not transformed here yet.
+        try WarehouseSchema.prepare(connection, [.core, .metrics])
         try connection.call("throughcare.grant_reader_access")
     }
 

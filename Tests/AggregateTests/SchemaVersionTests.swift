@@ -26,6 +26,27 @@ final class SchemaVersionTests: AggregateTestCase {
         XCTAssertEqual(try value("select string_agg(version::text, ',' order by version) from metrics.schema_version"), "1,2,3,4,5,6,7")
     }
 
+    /// The metric models call core's functions, so an aggregate by a newer tool than the last
+    /// transform brings core's DDL up to its own files first.
+    func testAggregateBringsCoreFunctionsUpToThisTool() throws {
+        try load(fixture: "keywork")
+        try aggregate(from: "2024-01-01", to: "2024-04-01")
+        // core as an older tool left it: without a function the metric models call
+        try connection.execute(script: """
+            create or replace function core.responsible_on(p_case_id text, p_day date) returns text language sql stable as $$
+                select case when h.handover_date is null then h.responsible_throughout when p_day is null then null
+                            when p_day >= h.handover_date then 'com' else 'pom' end
+                from core.case_handover as h where h.case_id = p_case_id
+            $$;
+            drop function core.responsible_given(date, text, date);
+            update throughcare.schema_version set checksum = 'older' where unit = 'core' and step = 0;
+            """)
+
+        XCTAssertGreaterThan(try aggregate(from: "2024-01-01", to: "2024-04-01"), 0)
+        XCTAssertEqual(try value("select count(*)::text from throughcare.schema_version where unit = 'core' and checksum = 'older'"), "0")
+        XCTAssertEqual(try value("select (to_regprocedure('core.responsible_given(date, text, date)') is not null)::text"), "true")
+    }
+
     func testADatabaseWithTwoRecordsIsBroughtToOneKeepingWhenStepsWereApplied() throws {
         try load(fixture: "keywork")
         try aggregate(from: "2024-01-01", to: "2024-04-01")

@@ -68,6 +68,29 @@ final class ScopedReviewTests: AggregateTestCase {
             """)
         XCTAssertEqual(caseRows.first?[0], caseRows.first?[1], "the scoped run has the region's case metrics")
 
+        // Its data-quality caveats are its own prisons', as the whole run counts them, and the
+        // extract's rows read and rejected; no other prison's, and no national case counts.
+        let caveats = try rows("""
+            with scoped as (
+                select q.scope_type, q.scope_id, q.measure, q.value::text from metrics.run_data_quality as q where q.run_id = \(run)
+            ),
+            expected as (
+                select q.scope_type, q.scope_id, q.measure, q.value::text
+                from metrics.run_data_quality as q
+                where q.run_id = \(whole)
+                  and ((q.scope_type = 'establishment'
+                        and q.scope_id in (select e.establishment_code from core.establishments as e where e.probation_region = \(region)))
+                       or q.measure in ('rows_read', 'rows_rejected'))
+            )
+            select 'only in the scoped run', * from (select * from scoped except select * from expected) as extra
+            union all
+            select 'missing from the scoped run', * from (select * from expected except select * from scoped) as missing
+            """)
+        XCTAssertEqual(caveats, [], "the scoped run's caveats")
+        XCTAssertGreaterThan(Int(try XCTUnwrap(value("""
+            select count(*)::text from metrics.run_data_quality where run_id = \(run) and scope_type = 'establishment'
+            """))) ?? 0, 0)
+
         // A scope the command line cannot parse is bad input.
         let bad = try runProcess([binary.path, "aggregate", "--from", "2024-10-01", "--to", "2025-01-01", "--scope", "nowhere:X", "--quiet"],
                                  environment: env)

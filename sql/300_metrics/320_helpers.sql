@@ -5,18 +5,21 @@
 -- 95% Wilson score interval for numerator/denominator:
 --   centre = (p + z^2/2n) / (1 + z^2/n), half = z / (1 + z^2/n) * sqrt(p(1-p)/n + z^2/4n^2).
 -- NULL when the denominator is 0 (or NULL). Clamped to [0, 1] against floating-point dust (inside
--- the CASE: greatest/least ignore NULLs and would turn "no interval" into 0 or 1).
+-- the CASE: greatest/least ignore NULLs and would turn "no interval" into 0 or 1). Written as one
+-- expression in n and p = numerator / n (no FROM), so PostgreSQL inlines it into the rates query
+-- instead of running a function per rate row; the operations, and so the values, are the same.
 create or replace function metrics.wilson_low(numerator bigint, denominator bigint, z double precision default 1.959964)
 returns double precision
 language sql
 immutable
 parallel safe
 as $$
-    select case when s.n > 0 then
-        greatest(0.0, (s.p + z * z / (2 * s.n) - z * sqrt(s.p * (1 - s.p) / s.n + z * z / (4 * s.n * s.n))) / (1 + z * z / s.n))
+    select case when denominator > 0 then
+        greatest(0.0, (numerator::double precision / denominator + z * z / (2 * denominator::double precision)
+            - z * sqrt((numerator::double precision / denominator) * (1 - numerator::double precision / denominator) / denominator
+                       + z * z / (4 * denominator::double precision * denominator::double precision)))
+            / (1 + z * z / denominator))
     end
-    from (select numerator::double precision / nullif(denominator, 0) as p,
-                 nullif(denominator, 0)::double precision as n) as s
 $$;
 comment on function metrics.wilson_low(bigint, bigint, double precision) is 'Lower bound of the Wilson score interval (default z = 1.959964, 95%); NULL when the denominator is 0.';
 
@@ -26,11 +29,12 @@ language sql
 immutable
 parallel safe
 as $$
-    select case when s.n > 0 then
-        least(1.0, (s.p + z * z / (2 * s.n) + z * sqrt(s.p * (1 - s.p) / s.n + z * z / (4 * s.n * s.n))) / (1 + z * z / s.n))
+    select case when denominator > 0 then
+        least(1.0, (numerator::double precision / denominator + z * z / (2 * denominator::double precision)
+            + z * sqrt((numerator::double precision / denominator) * (1 - numerator::double precision / denominator) / denominator
+                       + z * z / (4 * denominator::double precision * denominator::double precision)))
+            / (1 + z * z / denominator))
     end
-    from (select numerator::double precision / nullif(denominator, 0) as p,
-                 nullif(denominator, 0)::double precision as n) as s
 $$;
 comment on function metrics.wilson_high(bigint, bigint, double precision) is 'Upper bound of the Wilson score interval (default z = 1.959964, 95%); NULL when the denominator is 0.';
 

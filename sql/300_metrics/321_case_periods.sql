@@ -93,7 +93,8 @@ begin
 
     get diagnostics rows_written = row_count;
     -- the metric queries join on these rows: the planner must know how many there are
-    perform metrics.analyze_run_partition('intermediate.case_periods', p_run_id);
+    perform metrics.analyze_run_partition('intermediate.case_periods', p_run_id,
+        array['run_id', 'case_id', 'period_start', 'released_in_period', 'in_custody_on_last_day', 'establishment_code', 'release_region']);
     return rows_written;
 end;
 $$;

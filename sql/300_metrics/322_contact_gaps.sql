@@ -117,7 +117,7 @@ begin
     order by f.case_id, f.period_start, f.contact_type;
 
     get diagnostics rows_written = row_count;
-    perform metrics.analyze_run_partition('intermediate.contact_gaps', p_run_id);
+    perform metrics.analyze_run_partition('intermediate.contact_gaps', p_run_id, array['run_id', 'case_id', 'period_start', 'contact_type']);
     return rows_written;
 end;
 $$;

@@ -129,10 +129,11 @@ as $$
             sp.first_plan_date as first_sentence_plan_date,
             sp.latest_plan_date as latest_sentence_plan_date,
             oc.in_custody_on_last_day and oc.rosh in ('high', 'very_high') as high_risk_in_custody,
-            -- asked only where the answer matters (a function call per case is the costly part)
+            -- asked only where the answer matters; core.responsible_given is inlined, so this is
+            -- an expression over the joined handover row, not a function call per case
             case
                 when oc.in_custody_on_last_day and oc.rosh in ('high', 'very_high')
-                then core.responsible_on(oc.case_id, oc.last_day)
+                then core.responsible_given(h.handover_date, h.responsible_throughout, oc.last_day)
             end as responsible,
             dp.staff_id as deciding_pom_staff_id,
             dp.staff_role as deciding_pom_staff_role,
@@ -155,6 +156,8 @@ as $$
         left join deciding_poms as dp
           on dp.case_id = oc.case_id
          and dp.period_start = oc.period_start
+        left join core.case_handover as h
+          on h.case_id = oc.case_id
     ),
     final as (
         select

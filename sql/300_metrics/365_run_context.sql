@@ -1,7 +1,8 @@
 -- metrics.fill_run_context(run_id): what a report needs beside the rates, frozen with the run so
 -- the export stage reads the metrics schema only and an exported run never changes when a later
 -- extract is loaded: the establishments counted (with the group and region they rolled up to)
--- and the data-quality caveats per establishment (metrics.run_data_quality).
+-- and the data-quality caveats per establishment (metrics.run_data_quality), for the establishments
+-- in the run's scopes.
 create or replace function metrics.fill_run_context(p_run_id bigint)
 returns void
 language plpgsql
@@ -21,9 +22,21 @@ begin
 
     delete from metrics.run_data_quality as dq where dq.run_id = p_run_id;
 
-    with released as (
-        select c.establishment_code, (ro.case_id is null) as without_outcome
+    with establishments_in_review as (
+        -- a review limited to some scopes keeps the caveats of its own prisons only, like its
+        -- rates and volumes, and so counts only their cases (a region's review: a tenth)
+        select e.establishment_code
+        from core.establishments as e
+        where metrics.scope_in_review(run.scopes, 'establishment', e.establishment_code)
+    ),
+    cases_in_review as not materialized (
+        select c.*
         from core.cases as c
+        where c.establishment_code in (select eir.establishment_code from establishments_in_review as eir)
+    ),
+    released as (
+        select c.establishment_code, (ro.case_id is null) as without_outcome
+        from cases_in_review as c
         left join core.release_outcomes as ro
           on ro.case_id = c.case_id
         where c.release_date >= run.range_from
@@ -37,10 +50,11 @@ begin
         where a.role = 'pom'
           and a.start_date <= last_day
           and (a.end_date is null or a.end_date >= last_day)
+          and a.case_id in (select cir.case_id from cases_in_review as cir)
     ),
     in_custody as (
         select c.establishment_code, (p.case_id is null) as without_pom
-        from core.cases as c
+        from cases_in_review as c
         left join pom_on_last_day as p
           on p.case_id = c.case_id
         where c.sentence_start_date <= last_day
@@ -65,7 +79,7 @@ begin
             coalesce(rc.released_without_outcome, 0) as released_without_outcome,
             coalesce(cc.custody_cases, 0) as custody_cases,
             coalesce(cc.custody_without_pom, 0) as custody_without_pom
-        from core.establishments as e
+        from establishments_in_review as e
         left join released_counts as rc on rc.establishment_code = e.establishment_code
         left join custody_counts as cc on cc.establishment_code = e.establishment_code
     ),
@@ -77,6 +91,7 @@ begin
         select 'national', 'national',
                sum(pe.released_cases), sum(pe.released_without_outcome), sum(pe.custody_cases), sum(pe.custody_without_pom)
         from per_establishment as pe
+        having metrics.scope_in_review(run.scopes, 'national', 'national')
     )
     insert into metrics.run_data_quality (run_id, scope_type, scope_id, measure, value)
     select p_run_id, s.scope_type, s.scope_id, m.measure, m.value

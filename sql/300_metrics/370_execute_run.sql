@@ -63,7 +63,7 @@ begin
     where cp.run_id = p_run_id
     order by cp.case_id, cp.period_start;
 
-    perform metrics.analyze_run_partition('metrics.case_period_results', p_run_id);
+    perform metrics.analyze_run_partition('metrics.case_period_results', p_run_id, array['run_id', 'case_id', 'period_start']);
     return metrics.case_metric_rows(p_run_id);
 end;
 $$;
@@ -227,10 +227,29 @@ begin
     volume_rows := metrics.fill_volumes(p_run_id);
     raise notice 'aggregate: volumes, % rows in % s', volume_rows, round(extract(epoch from clock_timestamp() - step_started)::numeric, 1);
     if run.scopes is not null then
-        delete from metrics.rates as r
-        where r.run_id = p_run_id and not metrics.scope_in_review(run.scopes, r.scope_type, r.scope_id);
+        -- the review's cases also count in scopes outside it (national, their release regions):
+        -- those partial figures go. The question is asked once per scope computed, and the rows
+        -- kept are found through a hashed list of the scopes in the review: the planner takes a
+        -- new run's rows for 1 (its run_id is not in the statistics yet) and joined the scopes
+        -- row by row, 0.1 s for a region's review.
+        with scopes_computed as materialized (
+            select r.scope_type, r.scope_id from metrics.rates as r where r.run_id = p_run_id
+            union
+            select v.scope_type, v.scope_id from metrics.volumes as v where v.run_id = p_run_id
+        ),
+        scopes_kept as materialized (
+            select sc.scope_type, sc.scope_id
+            from scopes_computed as sc
+            where metrics.scope_in_review(run.scopes, sc.scope_type, sc.scope_id)
+        ),
+        rates_dropped as (
+            delete from metrics.rates as r
+            where r.run_id = p_run_id
+              and (r.scope_type, r.scope_id) not in (select sk.scope_type, sk.scope_id from scopes_kept as sk)
+        )
         delete from metrics.volumes as v
-        where v.run_id = p_run_id and not metrics.scope_in_review(run.scopes, v.scope_type, v.scope_id);
+        where v.run_id = p_run_id
+          and (v.scope_type, v.scope_id) not in (select sk.scope_type, sk.scope_id from scopes_kept as sk);
         select count(*) into rate_rows from metrics.rates as r where r.run_id = p_run_id;
         select count(*) into volume_rows from metrics.volumes as v where v.run_id = p_run_id;
     end if;
