@@ -4,7 +4,8 @@ import PostgresClient
 import ThroughcareCore
 import Warehouse
 
-/// The readable table printed after an aggregate: national rates per metric and period.
+/// The readable table printed after an aggregate: national rates per metric and period, or those of
+/// the scopes a review lists (with a scope column).
 enum SummaryTable {
     static func print(connection: PostgresConnection, runID: Int64) throws {
         let summary = try AggregateRunner(connection: connection).summary(runID: runID)
@@ -13,12 +14,15 @@ enum SummaryTable {
         if let reason = summary.forceReason {
             Console.print("  PUBLISHED ALTHOUGH THE QUALITY GATE FAILED, forced: \(reason)")
         }
-        let rows = try connection.call("metrics.national_rates", runID).rows
-        let header = ["metric", "period", "met", "eligible", "rate", "95% CI", "band"]
+        let rows = try connection.call("metrics.summary_rates", runID).rows
+        let scopes = try Set(rows.map { try $0["scope", as: String.self] })
+        let scoped = !scopes.isEmpty && scopes != ["national:national"]
+        let header = (scoped ? ["scope"] : []) + ["metric", "period", "met", "eligible", "rate", "95% CI", "band"]
+        let leftAligned = scoped ? 3 : 2
         var table: [[String]] = [header]
         for row in rows {
             let low = try row["ci_low", as: Double?.self]
-            table.append([
+            table.append((scoped ? [try row["scope", as: String.self]] : []) + [
                 try row["metric", as: String.self], try row["period_start", as: CivilDate.self].description,
                 String(try row["numerator", as: Int64.self]), String(try row["denominator", as: Int64.self]),
                 percent(try row["rate", as: Double?.self]),
@@ -30,7 +34,7 @@ enum SummaryTable {
         for (index, row) in table.enumerated() {
             let cells = row.enumerated().map { column, cell in
                 switch column {
-                case 0, 1: return cell.padding(toLength: widths[column], withPad: " ", startingAt: 0)
+                case ..<leftAligned: return cell.padding(toLength: widths[column], withPad: " ", startingAt: 0)
                 case header.count - 1: return cell
                 default: return String(repeating: " ", count: widths[column] - cell.count) + cell
                 }

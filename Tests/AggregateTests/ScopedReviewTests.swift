@@ -28,8 +28,10 @@ final class ScopedReviewTests: AggregateTestCase {
                              "the extract needs more than one region for the test to mean anything")
 
         let scoped = try runProcess([binary.path, "aggregate", "--from", "2024-10-01", "--to", "2025-01-01", "--period", "quarter",
-                                     "--scope", "probation_region:\(region)", "--quiet"], environment: env)
+                                     "--scope", "probation_region:\(region)"], environment: env)
         XCTAssertEqual(scoped.status, 0, scoped.output)
+        // The table printed after it shows the region's rates (a scoped run has no national ones).
+        XCTAssertTrue(scoped.output.contains("probation_region:\(region)  keywork_regular"), scoped.output)
         let run = try XCTUnwrap(Int64(try XCTUnwrap(value("select max(run_id)::text from metrics.runs"))))
         XCTAssertNotEqual(run, whole)
 

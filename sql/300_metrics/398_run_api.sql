@@ -63,19 +63,29 @@ as $$
 $$;
 comment on function metrics.run_for_period(date, date) is 'The newest succeeded run with exactly this review period, which sample reuses; NULL when none.';
 
-create or replace function metrics.national_rates(p_run_id bigint)
-returns table (metric text, period_start date, numerator bigint, denominator bigint, rate double precision,
+-- What the table printed after a run shows: the national rates, or for a review limited to some
+-- scopes (which has no national figures) the rates of the scopes it lists.
+drop function if exists metrics.national_rates(bigint);
+create or replace function metrics.summary_rates(p_run_id bigint)
+returns table (scope text, metric text, period_start date, numerator bigint, denominator bigint, rate double precision,
                ci_low double precision, ci_high double precision, band text)
 language sql
 stable
 as $$
-    select r.metric, r.period_start, r.numerator::bigint, r.denominator::bigint, r.rate::double precision,
-           r.ci_low::double precision, r.ci_high::double precision, r.band
+    select r.scope_type || ':' || r.scope_id, r.metric, r.period_start, r.numerator::bigint, r.denominator::bigint,
+           r.rate::double precision, r.ci_low::double precision, r.ci_high::double precision, r.band
     from metrics.rates as r
-    where r.run_id = p_run_id and r.scope_type = 'national'
-    order by r.metric, r.period_start;
+    join metrics.runs as run
+      on run.run_id = r.run_id
+    where r.run_id = p_run_id
+      and case
+              when metrics.scope_in_review(run.scopes, 'national', 'national') then r.scope_type = 'national'
+              else exists (select from jsonb_array_elements(run.scopes) as s
+                           where s ->> 'type' = r.scope_type and s ->> 'id' = r.scope_id)
+          end
+    order by r.scope_type, r.scope_id, r.metric, r.period_start;
 $$;
-comment on function metrics.national_rates(bigint) is 'National rates of a run per metric and period, in the order the summary table prints them.';
+comment on function metrics.summary_rates(bigint) is 'Rates of a run per scope ("type:id"), metric and period, in the order the summary table prints them: national, or for a run limited to some scopes the scopes it lists.';
 
 create or replace function metrics.latest_succeeded_run()
 returns bigint
