@@ -57,17 +57,20 @@ begin
         where c.establishment_code = any (review_establishments)
     ),
     sessions_delivered as (
-        -- contact_id is core.contacts' primary key: count(*) counts distinct contacts
-        select m.period_start, c.establishment_code, count(*) as delivered
-        from months as m
-        join core.contacts as ct
-          on ct.contact_type = 'keywork_session'
-         and ct.contact_date >= m.period_start
-         and ct.contact_date < m.period_end
+        -- contact_id is core.contacts' primary key: count(*) counts distinct contacts. The months
+        -- follow one another (each ends where the next starts), so a contact's month is found
+        -- among their first days by width_bucket (a binary search) and the range's contacts are
+        -- read once, not once per month: national year 2.3 -> 0.85 s, a region's quarter 80 ->
+        -- 45 ms (docs/performance.md)
+        select month_starts[width_bucket(ct.contact_date, month_starts)] as period_start, c.establishment_code, count(*) as delivered
+        from core.contacts as ct
         join cases_in_review as c
           on c.case_id = ct.case_id
-        where ct.is_completed
-        group by m.period_start, c.establishment_code
+        where ct.contact_type = 'keywork_session'
+          and ct.is_completed
+          and ct.contact_date >= month_starts[1]
+          and ct.contact_date < month_ends[cardinality(month_ends)]
+        group by 1, c.establishment_code
     ),
     sessions_expected as (
         -- each case's days in custody in the month / (7 x the establishment's keywork_frequency_weeks)
