@@ -93,6 +93,25 @@ final class ScopedReviewTests: AggregateTestCase {
             select count(*)::text from metrics.run_data_quality where run_id = \(run) and scope_type = 'establishment'
             """))) ?? 0, 0)
 
+        // A release region (cases counted by where they go, not by prison): its rates are the
+        // whole run's too, and it is the only scope kept.
+        let releaseRegion = try XCTUnwrap(value("select min(release_region) from core.cases"))
+        let released = try runProcess([binary.path, "aggregate", "--from", "2024-10-01", "--to", "2025-01-01", "--period", "quarter",
+                                       "--scope", "release_region:\(releaseRegion)", "--quiet"], environment: env)
+        XCTAssertEqual(released.status, 0, released.output)
+        let releaseRun = try XCTUnwrap(Int64(try XCTUnwrap(value("select max(run_id)::text from metrics.runs"))))
+        XCTAssertEqual(try column("select distinct scope_type || ':' || scope_id from metrics.rates where run_id = \(releaseRun)"),
+                       ["release_region:\(releaseRegion)"])
+        XCTAssertEqual(try rows("""
+            select s.metric, s.numerator::text, s.denominator::text, s.ci_low::text, w.numerator::text, w.denominator::text, w.ci_low::text
+            from metrics.rates as s
+            left join metrics.rates as w
+              on w.run_id = \(whole) and w.scope_type = s.scope_type and w.scope_id = s.scope_id
+             and w.period_start = s.period_start and w.metric = s.metric
+            where s.run_id = \(releaseRun)
+              and (w.run_id is null or (s.numerator, s.denominator, s.ci_low) is distinct from (w.numerator, w.denominator, w.ci_low))
+            """), [], "the release region's rates differ from the whole run's")
+
         // A scope the command line cannot parse is bad input.
         let bad = try runProcess([binary.path, "aggregate", "--from", "2024-10-01", "--to", "2025-01-01", "--scope", "nowhere:X", "--quiet"],
                                  environment: env)

@@ -10,6 +10,11 @@ language plpgsql
 as $$
 declare
     rows_written bigint;
+    run_scopes jsonb := (select r.scopes from metrics.runs as r where r.run_id = p_run_id);
+    -- a review limited to scopes computes the cells of its own establishments and release
+    -- regions only (a region's quarter: 221 of 2,288 rows), not every prison's zeros; the
+    -- partial rollups its establishments make are dropped by execute_run
+    review_establishments text[] := metrics.review_establishments(run_scopes);
 begin
     delete from metrics.rates as r where r.run_id = p_run_id;
 
@@ -106,6 +111,7 @@ begin
           on cc.period_start = pm.period_start
          and cc.metric = pm.metric
          and cc.establishment_code = e.establishment_code
+        where e.establishment_code = any (review_establishments)
         group by pm.period_start, pm.period_end, pm.metric, e.establishment_code, e.prison_group, e.probation_region
     ),
     prison_scope_cells as (
@@ -126,6 +132,18 @@ begin
         group by ec.period_start, ec.period_end, ec.metric,
             grouping sets ((ec.establishment_code), (ec.prison_group), (ec.probation_region), ())
     ),
+    release_regions as materialized (
+        select distinct c.release_region
+        from core.cases as c
+        where c.release_region is not null
+    ),
+    release_regions_in_review as materialized (
+        -- asked once per region: both CTEs MATERIALIZED, so the question is not pushed down to
+        -- each of the 90 k cases below the distinct (1 s)
+        select rr.release_region
+        from release_regions as rr
+        where metrics.scope_in_review(run_scopes, 'release_region', rr.release_region)
+    ),
     release_region_cells as (
         select
             'release_region' as scope_type,
@@ -136,7 +154,7 @@ begin
             coalesce(sum(cc.numerator), 0) as numerator,
             coalesce(sum(cc.denominator), 0) as denominator
         from periods_and_metrics as pm
-        cross join (select distinct c.release_region from core.cases as c where c.release_region is not null) as regions
+        cross join release_regions_in_review as regions
         left join case_counts as cc
           on cc.period_start = pm.period_start
          and cc.metric = pm.metric

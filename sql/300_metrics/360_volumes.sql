@@ -26,17 +26,10 @@ begin
       cross join lateral metrics.cut_periods('month', r.range_from, r.range_to, r.as_of) as m
      where r.run_id = p_run_id;
 
-    -- A review limited to scopes counts only the establishments whose figures it keeps or that a
-    -- kept prison group or probation region sums (execute_run then drops the partial rollups of
-    -- the scopes it does not keep). As an array too: the planner then estimates the review's cases
-    -- from core.cases' statistics (a region: a tenth of them) instead of guessing.
-    select array_agg(e.establishment_code order by e.establishment_code)
-      into review_establishments
-      from core.establishments as e
-      cross join (select r.scopes from metrics.runs as r where r.run_id = p_run_id) as run
-     where metrics.scope_in_review(run.scopes, 'establishment', e.establishment_code)
-        or metrics.scope_in_review(run.scopes, 'prison_group', e.prison_group)
-        or metrics.scope_in_review(run.scopes, 'probation_region', e.probation_region);
+    -- A review limited to scopes counts only its establishments (metrics.review_establishments).
+    -- As an array: the planner then estimates the review's cases from core.cases' statistics (a
+    -- region: a tenth of them) instead of guessing.
+    review_establishments := metrics.review_establishments((select r.scopes from metrics.runs as r where r.run_id = p_run_id));
 
     insert into metrics.volumes (run_id, scope_type, scope_id, period_start, period_end, measure, value)
     with months as (

@@ -101,6 +101,22 @@ as $$
 $$;
 comment on function metrics.scope_in_review(jsonb, text, text) is 'True when a scope belongs to a review limited to p_scopes ([{"type", "id"}], NULL = every scope): listed, national listed, or an establishment / prison group inside a listed prison group or probation region.';
 
+-- The establishments a review limited to scopes counts: those whose figures it keeps, and those a
+-- kept prison group or probation region sums (execute_run then drops the partial rollups of the
+-- scopes it does not keep). Every establishment when p_scopes is NULL; NULL when none.
+create or replace function metrics.review_establishments(p_scopes jsonb)
+returns text[]
+language sql
+stable
+as $$
+    select array_agg(e.establishment_code order by e.establishment_code)
+    from core.establishments as e
+    where metrics.scope_in_review(p_scopes, 'establishment', e.establishment_code)
+       or metrics.scope_in_review(p_scopes, 'prison_group', e.prison_group)
+       or metrics.scope_in_review(p_scopes, 'probation_region', e.probation_region)
+$$;
+comment on function metrics.review_establishments(jsonb) is 'Establishment codes a run limited to p_scopes counts (kept, or inside a kept prison group or probation region); every establishment when p_scopes is NULL, NULL when none.';
+
 -- The handover periods are applied by transform (core.case_handover reads its build's
 -- parameters). A run whose parameters disagree with the values the loaded core model was built
 -- with would report numbers under rules it did not use, so it is refused with a message saying
