@@ -70,19 +70,14 @@ final class ScopedReviewTests: AggregateTestCase {
             """)
         XCTAssertEqual(caseRows.first?[0], caseRows.first?[1], "the scoped run has the region's case metrics")
 
-        // Its data-quality caveats are its own prisons', as the whole run counts them, and the
-        // extract's rows read and rejected; no other prison's, and no national case counts.
+        // Its data-quality caveats are the whole run's, row for row: they describe the extract
+        // and every prison, whatever the review computes.
         let caveats = try rows("""
             with scoped as (
                 select q.scope_type, q.scope_id, q.measure, q.value::text from metrics.run_data_quality as q where q.run_id = \(run)
             ),
             expected as (
-                select q.scope_type, q.scope_id, q.measure, q.value::text
-                from metrics.run_data_quality as q
-                where q.run_id = \(whole)
-                  and ((q.scope_type = 'establishment'
-                        and q.scope_id in (select e.establishment_code from core.establishments as e where e.probation_region = \(region)))
-                       or q.measure in ('rows_read', 'rows_rejected'))
+                select q.scope_type, q.scope_id, q.measure, q.value::text from metrics.run_data_quality as q where q.run_id = \(whole)
             )
             select 'only in the scoped run', * from (select * from scoped except select * from expected) as extra
             union all

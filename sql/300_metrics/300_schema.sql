@@ -271,7 +271,7 @@ create table if not exists metrics.run_data_quality (
     primary key (run_id, scope_type, scope_id, measure),
     constraint run_data_quality_scope_type check (scope_type in ('establishment', 'national'))
 );
-comment on table metrics.run_data_quality is 'Data-quality caveats of a run, per establishment and national, computed with the run: how far its figures can be trusted. Measures: rows_read and rows_rejected (national only: rejected rows cannot be placed in a prison), released_cases and released_without_outcome (released in the run''s range up to as_of), custody_cases and custody_without_pom (in custody on the last day analysed, with no POM allocation active that day). A review limited to some scopes keeps its own establishments, and the national case counts only when national is in it.';
+comment on table metrics.run_data_quality is 'Data-quality caveats of a run, per establishment and national, computed with the run: how far its figures can be trusted. Measures: rows_read and rows_rejected (national only: rejected rows cannot be placed in a prison), released_cases and released_without_outcome (released in the run''s range up to as_of), custody_cases and custody_without_pom (in custody on the last day analysed, with no POM allocation active that day).';
 comment on column metrics.run_data_quality.run_id is 'The run.';
 comment on column metrics.run_data_quality.scope_type is 'establishment or national.';
 comment on column metrics.run_data_quality.scope_id is 'Establishment code or ''national''.';

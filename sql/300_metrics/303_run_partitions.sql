@@ -57,10 +57,11 @@ comment on function metrics.attach_run_partitions(bigint) is 'Creates a run''s (
 
 -- Statistics for the columns the run's later statements filter, join and group on, not every
 -- column: the run's own plans need the row count and those columns, and sampling sixty columns of
--- case results was most of the cost (a region's review: the three ANALYZEs 110 ms -> about 40 ms,
--- docs/performance.md). Autovacuum analyses the whole partition later, for analysts' queries.
+-- case results was most of the cost (docs/performance.md, fifth session). Autovacuum analyses the
+-- whole partition later, for analysts' queries. No columns (NULL or empty): every column, which is
+-- also what a call with two arguments, as an older tool's function bodies make, gets.
 drop function if exists metrics.analyze_run_partition(regclass, bigint);
-create or replace function metrics.analyze_run_partition(p_table regclass, p_run_id bigint, p_columns text[])
+create or replace function metrics.analyze_run_partition(p_table regclass, p_run_id bigint, p_columns text[] default null)
 returns void
 language plpgsql
 as $$
@@ -69,12 +70,13 @@ declare
 begin
     if to_regclass(partition_name) is not null then
         -- the run's rows only (ANALYZE of the parent would sample every run)
-        execute format('analyze %s (%s)', partition_name,
-                       (select string_agg(format('%I', c), ', ' order by o) from unnest(p_columns) with ordinality as u (c, o)));
+        execute format('analyze %s %s', partition_name,
+                       (select '(' || string_agg(format('%I', c), ', ' order by o) || ')'
+                        from unnest(p_columns) with ordinality as u (c, o)));
     end if;
 end;
 $$;
-comment on function metrics.analyze_run_partition(regclass, bigint, text[]) is 'Fresh planner statistics for one run''s partition of a run-keyed table, just filled: its row count and the listed columns.';
+comment on function metrics.analyze_run_partition(regclass, bigint, text[]) is 'Fresh planner statistics for one run''s partition of a run-keyed table, just filled: its row count and the listed columns (every column when none are listed).';
 
 -- No foreign key to metrics.runs on these tables: attaching a partition would then lock
 -- metrics.runs against every run still computing (they update their row), and two runs starting

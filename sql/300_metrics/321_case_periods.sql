@@ -12,17 +12,17 @@ set work_mem = '256MB'
 as $$
 declare
     rows_written bigint;
-    every_scope boolean := p_scopes is null
-        or exists (select from jsonb_array_elements(p_scopes) as s where s ->> 'type' = 'national');
+    every_scope boolean := metrics.scope_in_review(p_scopes, 'national', 'national');
     listed record;
     review_cases text[] := '{}';
 begin
-    -- The cases counting in the listed scopes, one scope at a time: each question names its
-    -- scope as values, so core.case_scopes is planned down to one filter on core.cases (a region:
-    -- 10 k cases in one pass, where joining the list to the view unfolded 450 k scope rows).
+    -- The cases counting in the listed scopes, one scope at a time: each question is planned
+    -- with its scope's values (plpgsql's custom plans, which a command's first calls get), so
+    -- core.case_scopes comes down to one filter on core.cases (a region: 10 k cases in one pass,
+    -- where joining the list to the view unfolded 450 k scope rows). A generic plan, should one
+    -- be chosen, gives the same cases.
     if not every_scope then
-        for listed in
-            select s ->> 'type' as scope_type, s ->> 'id' as scope_id from jsonb_array_elements(p_scopes) as s
+        for listed in select ls.scope_type, ls.scope_id from metrics.listed_scopes(p_scopes) as ls
         loop
             review_cases := review_cases || array(
                 select cs.case_id from core.case_scopes as cs

@@ -69,9 +69,21 @@ end;
 $$;
 comment on function metrics.fill_case_period_results(bigint) is 'Writes metrics.case_period_results for a run from its intermediate layer: the four custody metrics for each case x period with W not empty, the nine release metrics for each released in P. Returns the case x period x metric results written.';
 
--- A review limited to some scopes (a pipeline's `scopes:`) keeps only what belongs to them: a
--- scope is in the review when listed, when national is listed, or when it is an establishment or
--- prison group inside a listed prison group or probation region (their figures are then whole).
+-- The scopes a run lists (a pipeline's `scopes:`, aggregate's --scope), one row each: how the
+-- list is read, once.
+create or replace function metrics.listed_scopes(p_scopes jsonb)
+returns table (scope_type text, scope_id text)
+language sql
+immutable
+as $$
+    select s ->> 'type', s ->> 'id'
+    from jsonb_array_elements(p_scopes) as s
+$$;
+comment on function metrics.listed_scopes(jsonb) is 'The scopes of a run''s scopes list ([{"type", "id"}]) as rows (scope_type, scope_id); no row for NULL.';
+
+-- A review limited to some scopes keeps only what belongs to them: a scope is in the review when
+-- listed, when national is listed, or when it is an establishment or prison group inside a listed
+-- prison group or probation region (their figures are then whole).
 create or replace function metrics.scope_in_review(p_scopes jsonb, p_scope_type text, p_scope_id text)
 returns boolean
 language sql
@@ -79,24 +91,24 @@ stable
 as $$
     select p_scopes is null
         or exists (
-            select from jsonb_array_elements(p_scopes) as s
-            where (s ->> 'type' = p_scope_type and s ->> 'id' = p_scope_id)
-               or s ->> 'type' = 'national'
+            select from metrics.listed_scopes(p_scopes) as ls
+            where (ls.scope_type = p_scope_type and ls.scope_id = p_scope_id)
+               or ls.scope_type = 'national'
         )
         or (p_scope_type = 'establishment' and exists (
             select
             from core.establishments as e
-            cross join jsonb_array_elements(p_scopes) as s
+            cross join metrics.listed_scopes(p_scopes) as ls
             where e.establishment_code = p_scope_id
-              and ((s ->> 'type' = 'prison_group' and s ->> 'id' = e.prison_group)
-                or (s ->> 'type' = 'probation_region' and s ->> 'id' = e.probation_region))
+              and ((ls.scope_type = 'prison_group' and ls.scope_id = e.prison_group)
+                or (ls.scope_type = 'probation_region' and ls.scope_id = e.probation_region))
         ))
         or (p_scope_type = 'prison_group' and exists (
             select
             from core.establishments as e
-            cross join jsonb_array_elements(p_scopes) as s
+            cross join metrics.listed_scopes(p_scopes) as ls
             where e.prison_group = p_scope_id
-              and s ->> 'type' = 'probation_region' and s ->> 'id' = e.probation_region
+              and ls.scope_type = 'probation_region' and ls.scope_id = e.probation_region
         ))
 $$;
 comment on function metrics.scope_in_review(jsonb, text, text) is 'True when a scope belongs to a review limited to p_scopes ([{"type", "id"}], NULL = every scope): listed, national listed, or an establishment / prison group inside a listed prison group or probation region.';

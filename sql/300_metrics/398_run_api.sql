@@ -80,8 +80,8 @@ as $$
     where r.run_id = p_run_id
       and case
               when metrics.scope_in_review(run.scopes, 'national', 'national') then r.scope_type = 'national'
-              else exists (select from jsonb_array_elements(run.scopes) as s
-                           where s ->> 'type' = r.scope_type and s ->> 'id' = r.scope_id)
+              else exists (select from metrics.listed_scopes(run.scopes) as ls
+                           where ls.scope_type = r.scope_type and ls.scope_id = r.scope_id)
           end
     order by r.scope_type, r.scope_id, r.metric, r.period_start;
 $$;
