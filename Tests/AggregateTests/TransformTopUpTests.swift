@@ -98,6 +98,66 @@ final class TransformTopUpTests: AggregateTestCase {
         XCTAssertEqual(try TransformRunner(connection: connection).run(parameters: RunParameters()).mode, .full)
     }
 
+    /// A top-up reads the staging blocks its loads recorded (ingest.staged_blocks), not the whole
+    /// table: the blocks hold every row of the load, including rows that went into space freed
+    /// earlier in the table; once the table has been rewritten (its file replaced), the top-up
+    /// reads all of it again. Either way core is what a full rebuild gives.
+    func testTopUpReadsTheBlocksItsLoadsWroteTo() throws {
+        let extract = try splitExtract()
+        defer { try? FileManager.default.removeItem(at: extract.root) }
+        try ingest(extract.base, mode: .full)
+        try TransformRunner(connection: connection).run(parameters: RunParameters())
+
+        // Free space at the table's start: its first rows re-sent (each replaced), then vacuumed.
+        let lines = try String(contentsOf: extract.base.appendingPathComponent("contacts.csv"), encoding: .utf8)
+            .split(separator: "\n").map(String.init)
+        let resend = extract.root.appendingPathComponent("resend")
+        try FileManager.default.createDirectory(at: resend, withIntermediateDirectories: true)
+        try (lines.prefix(81).joined(separator: "\n") + "\n")
+            .write(to: resend.appendingPathComponent("contacts.csv"), atomically: true, encoding: .utf8)
+        try ingest(resend, mode: .incremental)
+        XCTAssertEqual(try value("select rows_replaced::text from ingest.batch_files where file = 'contacts.csv' order by batch_id desc limit 1"), "80")
+        try connection.query("vacuum staging.contacts")
+
+        let endBefore = try XCTUnwrap(Int(try XCTUnwrap(value("select (pg_relation_size('staging.contacts') / 8192)::text"))))
+        try ingest(extract.month, mode: .incremental)
+        let month = try XCTUnwrap(value("select max(batch_id)::text from ingest.batch_files"))
+        XCTAssertEqual(try value("""
+            select count(*)::text from staging.contacts
+            where batch_id = \(SQLQuery(unsafeSQL: month)) and ctid < format('(%s,0)', \(endBefore))::tid
+            """).flatMap(Int.init).map { $0 > 0 }, true, "some of the month's rows went into the freed space")
+        // Every row of every incremental load lies in the blocks its load recorded.
+        XCTAssertEqual(try value("""
+            select count(*)::text from staging.contacts as s
+            join ingest.staged_blocks as b on b.batch_id = s.batch_id and b.entity = 'contacts'
+            where not b.blocks @> ((s.ctid)::text::point)[0]::bigint
+            """), "0")
+        XCTAssertEqual(try value("""
+            select count(*)::text from ingest.staged_block_ranges('contacts', \(SQLQuery(unsafeSQL: month)) - 1) as r
+            where r.first_block < \(endBefore) and not r.whole_table
+            """).flatMap(Int.init).map { $0 > 0 }, true, "a range of the freed blocks, not the whole table")
+        let topUp = try TransformRunner(connection: connection).run(parameters: RunParameters())
+        XCTAssertEqual(topUp.mode, .topUp, topUp.summary)
+        // the re-sent rows and the month's, in one top-up
+        XCTAssertEqual(topUp.contactsReplaced, 80, topUp.summary)
+        XCTAssertEqual(topUp.contactsInserted, Int64(extract.monthRows + 80), topUp.summary)
+        let coreAfterTopUp = try coreFingerprint()
+
+        // A rewritten staging table: the recorded blocks no longer say where the rows are.
+        try ingest(extract.correction, mode: .incremental)
+        try connection.query("vacuum full staging.contacts")
+        XCTAssertEqual(try value("select bool_and(whole_table)::text from ingest.staged_block_ranges('contacts', \(SQLQuery(unsafeSQL: month)))"), "true")
+        let afterRewrite = try TransformRunner(connection: connection).run(parameters: RunParameters())
+        XCTAssertEqual(afterRewrite.mode, .topUp, afterRewrite.summary)
+        XCTAssertEqual(afterRewrite.contactsReplaced, 1, afterRewrite.summary)
+        XCTAssertEqual(afterRewrite.contactsInserted, 1, afterRewrite.summary)
+        XCTAssertNotEqual(try coreFingerprint(), coreAfterTopUp, "the correction changed core")
+        let coreAfterCorrection = try coreFingerprint()
+
+        XCTAssertEqual(try TransformRunner(connection: connection).run(parameters: RunParameters(), fullRebuild: true).mode, .full)
+        XCTAssertEqual(try coreFingerprint(), coreAfterCorrection, "core after the top-ups differs from a full rebuild")
+    }
+
     // MARK: - Helpers
 
     struct SplitExtract {

@@ -50,6 +50,20 @@ comment on column ingest.batch_files.message is 'Why the file failed or was skip
 alter table ingest.batch_files add column if not exists rows_replaced bigint;
 comment on column ingest.batch_files.rows_replaced is 'Incremental loads: staged rows the file replaced (same key). A transform top-up skips looking for replaced contacts in core when every load since the previous build replaced none. NULL for full loads and for loads recorded before this column.';
 
+-- Written by ingest.merge_incoming, read by ingest.staged_block_ranges.
+create table if not exists ingest.staged_blocks (
+    batch_id  bigint not null references ingest.batches (batch_id) on delete cascade,
+    entity    text not null,
+    filenode  oid not null,
+    blocks    int8multirange not null,
+    primary key (batch_id, entity)
+);
+comment on table ingest.staged_blocks is 'Where an incremental load wrote its rows in a staging table, so the transform reads those blocks instead of the whole table (ingest.staged_block_ranges). Full loads have no row: they fill the table from its start.';
+comment on column ingest.staged_blocks.batch_id is 'The ingest run.';
+comment on column ingest.staged_blocks.entity is 'Contract entity whose staging table the rows went to.';
+comment on column ingest.staged_blocks.filenode is 'pg_relation_filenode of that staging table when the rows were written: the blocks hold only while the table is still in that file (TRUNCATE, VACUUM FULL, CLUSTER and a rewriting ALTER TABLE replace it; plain VACUUM moves no row).';
+comment on column ingest.staged_blocks.blocks is 'The blocks the load''s rows were written to, as ranges of block numbers.';
+
 create table if not exists ingest.rejects (
     reject_id   bigserial primary key,
     batch_id    bigint not null references ingest.batches (batch_id) on delete cascade,

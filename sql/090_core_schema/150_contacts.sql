@@ -52,9 +52,8 @@ as $$
         s.duration_minutes,
         s.outcome = 'completed',
         s.channel in ('face_to_face', 'video')
-    from staging.contacts as s
-    where s.batch_id > p_after_batch
-      and exists (
+    from ingest.staged_contacts(p_after_batch) as s
+    where exists (
         select
         from core.cases as c
         where c.case_id = s.case_id
@@ -94,7 +93,7 @@ begin
         -- core rows).
         delete from core.contacts as c
         where c.contact_id = any (array(
-            select s.contact_id from staging.contacts as s where s.batch_id > p_after_batch));
+            select s.contact_id from ingest.staged_contacts(p_after_batch) as s));
         get diagnostics replaced = row_count;
     end if;
     insert into core.contacts
