@@ -6,7 +6,9 @@ import Foundation
 /// `throughcare.schema_version`); models are what a stage runs every time.
 public enum SQLLayout {
     /// Ledger, staging, the transform's build records, and the roles and grants: every stage needs them.
-    public static let ingestUnit = ["000_ingest", "010_staging", "020_builds", "030_access"]
+    public static let ingestUnit = ["000_ingest"] + staging + ["020_builds", "030_access"]
+    /// Staging's tables and the ingest functions that say which staged rows a build reads.
+    public static let staging = ["010_staging"]
     /// Metrics and published tables, functions and views: aggregate and what reads its runs.
     public static let metricsUnit = ["300_metrics", "400_published"]
     /// Core's tables, indexes and functions: what the transform's models fill and call.

@@ -46,9 +46,10 @@ public struct TransformRunner {
     public func run(parameters: RunParameters, fullRebuild: Bool = false) throws -> TransformBuild {
         try Self.prepareSchema(connection)
         let files = try ProjectResources.sqlFiles(in: SQLLayout.transformModels)
-        // What a build was made by: core's DDL (the conversions and rules live in its functions
+        // What a build was made by: staging's DDL and the functions that read it
+        // (ingest.staged_contacts), core's DDL (the conversions and rules live in its functions
         // too) and the models; a top-up extends only a core made by the same.
-        let rules = try ProjectResources.sqlFiles(in: SQLLayout.coreUnit) + files
+        let rules = try ProjectResources.sqlFiles(in: SQLLayout.staging + SQLLayout.coreUnit) + files
         let lock = try WarehouseSchema.stageLock(connection, exclusive: true, waiting: waiting)
         defer { lock.release() }
         try connection.call("core.mark_dead_builds")

@@ -61,7 +61,7 @@ create table if not exists ingest.staged_blocks (
 comment on table ingest.staged_blocks is 'Where an incremental load wrote its rows in a staging table, so the transform reads those blocks instead of the whole table (ingest.staged_block_ranges). Full loads have no row: they fill the table from its start.';
 comment on column ingest.staged_blocks.batch_id is 'The ingest run.';
 comment on column ingest.staged_blocks.entity is 'Contract entity whose staging table the rows went to.';
-comment on column ingest.staged_blocks.filenode is 'pg_relation_filenode of that staging table when the rows were written: the blocks hold only while the table is still in that file (TRUNCATE, VACUUM FULL, CLUSTER and a rewriting ALTER TABLE replace it; plain VACUUM moves no row).';
+comment on column ingest.staged_blocks.filenode is 'pg_relation_filenode of that staging table when the rows were written: the blocks hold only while the table is still in that file (TRUNCATE, VACUUM FULL, CLUSTER and a rewriting ALTER TABLE replace it; plain VACUUM moves no row, and ingest never updates a staged row).';
 comment on column ingest.staged_blocks.blocks is 'The blocks the load''s rows were written to, as ranges of block numbers.';
 
 create table if not exists ingest.rejects (

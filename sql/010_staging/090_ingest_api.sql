@@ -162,7 +162,6 @@ $$;
 comment on function ingest.begin_file_load(text, boolean) is 'Starts loading a file in the current transaction: Europe/London time zone, more work_mem, and an empty target (the staging table truncated for a full load, pg_temp.incoming created for an incremental one).';
 
 drop function if exists ingest.merge_incoming(text, text[], text[]);
-drop function if exists ingest.staged_block_ranges(text, bigint);
 create or replace function ingest.merge_incoming(p_entity text, p_key_columns text[], p_columns text[])
 returns bigint
 language plpgsql
@@ -245,10 +244,13 @@ as $$
         where f.entity = p_entity
           and f.status = 'loaded'
           and f.batch_id > p_after_batch
+          -- a load that wrote no row has none to find (and no record)
+          and f.rows_loaded > 0
     ),
     recorded as (
         select
-            count(*) > 0 and bool_and(coalesce(l.filenode = pg_relation_filenode(ingest.staging_table(p_entity)), false)) as every_load,
+            -- no such load: nothing to read
+            coalesce(bool_and(coalesce(l.filenode = pg_relation_filenode(ingest.staging_table(p_entity)), false)), true) as every_load,
             range_agg(l.blocks) as blocks
         from loads as l
     )
@@ -262,7 +264,7 @@ as $$
     from recorded as rec
     where not rec.every_load;
 $$;
-comment on function ingest.staged_block_ranges(text, bigint) is 'The block ranges [first_block, end_block) of the entity''s staging table that hold every row loaded by batches after p_after_batch: the blocks those loads recorded (ingest.staged_blocks) when all of them are incremental loads into the table''s current file, else one range of the whole table (whole_table true).';
+comment on function ingest.staged_block_ranges(text, bigint) is 'The block ranges [first_block, end_block) of the entity''s staging table that hold every row loaded by batches after p_after_batch: the blocks those loads recorded (ingest.staged_blocks) when all of them are incremental loads into the table''s current file (no range when none of them wrote a row), else one range of the whole table (whole_table true).';
 
 -- The staged contacts of the batches after p_after_batch (0: all of them), read where those loads
 -- wrote them. A plain SQL function, so it is inlined where it is used.
@@ -274,7 +276,7 @@ as $$
     select s.*
     from (
         -- every batch: the whole table
-        select whole.* from staging.contacts as whole where p_after_batch = 0
+        select whole.* from staging.contacts as whole where p_after_batch <= 0
         union all
         -- the recent ones: their blocks (for a month after a national year, the table's tail and
         -- a few pages, not 9 million rows), one TID range scan per range of blocks. OFFSET 0 keeps
