@@ -226,8 +226,9 @@ comment on function ingest.merge_incoming(text, text[], text[]) is 'Incremental 
 -- has no index (it would slow every full load), so "the rows of the latest loads" was a scan of
 -- the whole table: for a month of contacts after a national year, 9 million rows read to find
 -- 455 thousand, twice per transform (the ledger check and the top-up). Incremental loads record
--- the blocks they wrote to and the file they wrote them in; while the table is still in that
--- file no row has moved, so those blocks hold every row of those loads. Any load without a record
+-- the blocks they wrote to and the file they wrote them in. Staged rows are only inserted and
+-- deleted, never updated, and plain VACUUM moves none, so while the table is still in that file
+-- those blocks hold every row of those loads. Any load without a record
 -- (a full load, a load made before records were kept, or a table rewritten since) makes the answer
 -- the whole table.
 create or replace function ingest.staged_block_ranges(p_entity text, p_after_batch bigint)
