@@ -1,6 +1,7 @@
 // Aggregate: computes case-level evidence, rates, volumes and the published views by running
-// sql/300_metrics and sql/400_published, then one run of metrics.execute_run with the run's
-// values bound. It reads core only; it never imports Ingest or Transform.
+// sql/300_metrics and sql/400_published, then the parts of one run (metrics.prepare_run,
+// compute_run with compute_run_beside on a second connection, complete_run) with the run's values bound. It
+// reads core only; it never imports Ingest or Transform.
 //
 // A run is refused before it starts when core is not fit to compute from (metrics.assert_ready):
 // official figures are never computed from a broken or stale state.
@@ -124,7 +125,7 @@ public struct AggregateRunner {
         ).scalar(Int64.self)
         try connection.setApplicationName("throughcare aggregate run \(runID)")
         do {
-            try connection.call("metrics.execute_run", runID)
+            try compute(runID)
         } catch {
             connection.afterFailure { connection in
                 try connection.call("metrics.fail_run", runID, "\(error)")
@@ -132,6 +133,28 @@ public struct AggregateRunner {
             throw error
         }
         return runID
+    }
+
+    /// The run's parts (sql/300_metrics/370_execute_run.sql): its frame committed first, then the
+    /// case metrics here and, at the same time on a second connection, what reads core only
+    /// (volumes, data-quality counts); the run is completed in this connection's transaction once
+    /// both are done. Until that commits, nothing of the run is visible but its row and frame.
+    private func compute(_ runID: Int64) throws {
+        try connection.call("metrics.prepare_run", runID)
+        let beside = SecondConnectionCall(sameDatabaseAs: connection, applicationName: "throughcare aggregate run \(runID) volumes",
+                                          function: "metrics.compute_run_beside", runID: runID)
+        do {
+            try connection.transaction {
+                try connection.call("metrics.compute_run", runID)
+                for notice in try beside.wait() { connection.noticeHandler?(notice) }
+                try connection.call("metrics.complete_run", runID)
+            }
+        } catch {
+            // the second connection is done before the run is marked failed (metrics.fail_run
+            // removes what it committed)
+            _ = try? beside.wait()
+            throw error
+        }
     }
 }
 

@@ -17,13 +17,13 @@ final class SchemaVersionTests: AggregateTestCase {
         XCTAssertEqual(try column("select unit from throughcare.schema_version where step = 0 order by unit"),
                        ["core", "ingest", "metrics"])
         XCTAssertEqual(try column("select step::text from throughcare.schema_version where unit = 'metrics' and step > 0 order by step"),
-                       ["1", "2", "3", "4", "5", "6", "7"])
+                       ["1", "2", "3", "4", "5", "6", "7", "8"])
         XCTAssertEqual(try value("select count(*)::text from throughcare.schema_version where (step = 0) <> (checksum is not null)"), "0")
         XCTAssertEqual(try value("select count(*)::text from throughcare.schema_version where tool_version is null"), "0",
                        "each unit and each step names the tool that applied it")
         // the old name still answers, from the one record
         XCTAssertEqual(try value("select relkind::text from pg_class where oid = 'metrics.schema_version'::regclass"), "v")
-        XCTAssertEqual(try value("select string_agg(version::text, ',' order by version) from metrics.schema_version"), "1,2,3,4,5,6,7")
+        XCTAssertEqual(try value("select string_agg(version::text, ',' order by version) from metrics.schema_version"), "1,2,3,4,5,6,7,8")
     }
 
     /// The metric models call core's functions, so an aggregate by a newer tool than the last
@@ -73,8 +73,8 @@ final class SchemaVersionTests: AggregateTestCase {
         XCTAssertEqual(try rows("""
             select step::text, to_char(applied_at at time zone 'UTC', 'YYYY-MM-DD HH24:MI')
             from throughcare.schema_version where unit = 'metrics' and step > 0 order by step
-            """), (1...7).map { [String($0), "2025-03-0\($0) 12:00"] })
-        XCTAssertEqual(try value("select count(*)::text from throughcare.schema_version where step > 0 and tool_version is null"), "7",
+            """), (1...8).map { [String($0), "2025-03-0\($0) 12:00"] })
+        XCTAssertEqual(try value("select count(*)::text from throughcare.schema_version where step > 0 and tool_version is null"), "8",
                        "steps moved from the old table do not claim this tool applied them")
         XCTAssertEqual(try value("select count(*)::text from throughcare.schema_version where step = 0 and checksum = 'stale'"), "0",
                        "every unit was migrated to this tool's files")

@@ -114,7 +114,7 @@ final class ScopedReviewTests: AggregateTestCase {
     }
 
     /// A review limited to some scopes plans its steps with random_page_cost 1.1
-    /// (metrics.execute_run) and puts the session's value back after them, so nothing later in
+    /// (metrics.plan_for_run_scopes) and puts the session's value back after them (metrics.complete_run), so nothing later in
     /// the same transaction is planned with it.
     func testScopedRunLeavesThePlannerPageCostAsItFoundIt() throws {
         try load(fixture: "suppression")

@@ -301,3 +301,35 @@ comment on column metrics.runs.force_reason is 'Why an official run was publishe
 insert into throughcare.schema_version (unit, step, description)
 values ('metrics', 5, 'metrics.runs: pipeline file (path, sha256, text), scopes, quality gate findings and force reason')
 on conflict (unit, step) do nothing;
+
+-- Version 8: a run's volumes and data-quality caveats are computed on a second connection, at the
+-- same time as its case metrics (both cores; docs/performance.md, seventh session). That
+-- connection commits into these two tables, never into metrics.volumes or
+-- metrics.run_data_quality: the run's own transaction moves the rows across when it completes, so
+-- those tables still hold only what finished runs computed. No foreign key to metrics.runs: the
+-- run's transaction holds its row locked while the second connection writes.
+create table if not exists metrics.pending_volumes (
+    like metrics.volumes including defaults including constraints
+);
+comment on table metrics.pending_volumes is 'Volumes a run still computing has written from its second connection, moved into metrics.volumes by the run''s own transaction when it completes. Empty between runs; rows of a run that failed or whose session died are removed by metrics.fail_run and metrics.mark_dead_runs. Read metrics.volumes, not this.';
+comment on column metrics.pending_volumes.run_id is 'The run (still computing).';
+comment on column metrics.pending_volumes.scope_type is 'As metrics.volumes.scope_type.';
+comment on column metrics.pending_volumes.scope_id is 'As metrics.volumes.scope_id.';
+comment on column metrics.pending_volumes.period_start is 'As metrics.volumes.period_start.';
+comment on column metrics.pending_volumes.period_end is 'As metrics.volumes.period_end.';
+comment on column metrics.pending_volumes.measure is 'As metrics.volumes.measure.';
+comment on column metrics.pending_volumes.value is 'As metrics.volumes.value.';
+
+create table if not exists metrics.pending_run_data_quality (
+    like metrics.run_data_quality including defaults including constraints
+);
+comment on table metrics.pending_run_data_quality is 'Data-quality caveats (case counts per establishment and national) a run still computing has written from its second connection, moved into metrics.run_data_quality by the run''s own transaction when it completes. Empty between runs, as metrics.pending_volumes. Read metrics.run_data_quality, not this.';
+comment on column metrics.pending_run_data_quality.run_id is 'The run (still computing).';
+comment on column metrics.pending_run_data_quality.scope_type is 'As metrics.run_data_quality.scope_type.';
+comment on column metrics.pending_run_data_quality.scope_id is 'As metrics.run_data_quality.scope_id.';
+comment on column metrics.pending_run_data_quality.measure is 'As metrics.run_data_quality.measure.';
+comment on column metrics.pending_run_data_quality.value is 'As metrics.run_data_quality.value.';
+
+insert into throughcare.schema_version (unit, step, description)
+values ('metrics', 8, 'metrics.pending_volumes and metrics.pending_run_data_quality: what a run''s second connection computes, moved across when the run completes')
+on conflict (unit, step) do nothing;

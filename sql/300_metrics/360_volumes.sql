@@ -4,7 +4,13 @@
 -- contacts and allocations count at its establishment, staff at theirs. Rollups to prison_group,
 -- probation_region and national sum the parts and divide afterwards (never an average of
 -- ratios); the parts are stored as measures too, so analysts can regroup them.
-create or replace function metrics.fill_volumes(p_run_id bigint)
+--
+-- They read core and the run's row only (its range, as_of and scopes), none of the run's other
+-- results, so the tool computes them on a second connection while the first computes the case
+-- metrics (metrics.compute_run_beside). They go to metrics.pending_volumes; metrics.complete_run
+-- moves them into metrics.volumes inside the run's own transaction.
+drop function if exists metrics.fill_volumes(bigint);
+create or replace function metrics.fill_pending_volumes(p_run_id bigint)
 returns bigint
 language plpgsql
 set work_mem = '256MB'
@@ -14,8 +20,9 @@ declare
     month_starts date[];
     month_ends date[];
     review_establishments text[];
+    step_started constant timestamptz := clock_timestamp();
 begin
-    delete from metrics.volumes as v where v.run_id = p_run_id;
+    delete from metrics.pending_volumes as v where v.run_id = p_run_id;
 
     -- The months as two arrays, so the statement below is planned knowing how many there are (a
     -- set-returning function of the run row is guessed at 112 rows: for a quarter, every join
@@ -31,7 +38,7 @@ begin
     -- region: a tenth of them) instead of guessing.
     review_establishments := metrics.review_establishments((select r.scopes from metrics.runs as r where r.run_id = p_run_id));
 
-    insert into metrics.volumes (run_id, scope_type, scope_id, period_start, period_end, measure, value)
+    insert into metrics.pending_volumes (run_id, scope_type, scope_id, period_start, period_end, measure, value)
     with months as (
         select m.period_start, m.period_end, m.period_end - 1 as last_day
         from unnest(month_starts, month_ends) as m (period_start, period_end)
@@ -256,7 +263,8 @@ begin
     ) as measure (name, value);
 
     get diagnostics rows_written = row_count;
+    raise notice 'aggregate: volumes, % rows in % s', rows_written, metrics.seconds_since(step_started);
     return rows_written;
 end;
 $$;
-comment on function metrics.fill_volumes(bigint) is 'Writes metrics.volumes for a run: the metrics.md workload measures and their parts per establishment x calendar month of the range, rolled up to prison_group, probation_region and national as ratios of summed parts. Returns the rows written.';
+comment on function metrics.fill_pending_volumes(bigint) is 'Writes a run''s volumes to metrics.pending_volumes (metrics.complete_run moves them into metrics.volumes): the metrics.md workload measures and their parts per establishment x calendar month of the range, rolled up to prison_group, probation_region and national as ratios of summed parts. Returns the rows written.';

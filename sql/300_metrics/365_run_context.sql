@@ -1,8 +1,53 @@
 -- metrics.fill_run_context(run_id): what a report needs beside the rates, frozen with the run so
 -- the export stage reads the metrics schema only and an exported run never changes when a later
 -- extract is loaded: the establishments counted (with the group and region they rolled up to)
--- and the data-quality caveats per establishment (metrics.run_data_quality).
+-- and the data-quality caveats per establishment (metrics.run_data_quality). The caveats' case
+-- counts read core and the run's row only, so they are computed beside the case metrics, on the
+-- run's second connection, into metrics.pending_run_data_quality (metrics.fill_pending_data_quality,
+-- below); fill_run_context moves them across in the run's own transaction.
 create or replace function metrics.fill_run_context(p_run_id bigint)
+returns void
+language plpgsql
+as $$
+declare
+    run metrics.runs;
+begin
+    select * into run from metrics.runs as r where r.run_id = p_run_id;
+
+    delete from metrics.run_establishments as re where re.run_id = p_run_id;
+    insert into metrics.run_establishments (run_id, establishment_code, name, prison_group, probation_region)
+    select p_run_id, e.establishment_code, e.name, e.prison_group, e.probation_region
+    from core.establishments as e;
+
+    delete from metrics.run_data_quality as dq where dq.run_id = p_run_id;
+    -- the case counts, from the run's second connection (metrics.fill_pending_data_quality)
+    with moved as (
+        delete from metrics.pending_run_data_quality as pq where pq.run_id = p_run_id
+        returning pq.*
+    )
+    insert into metrics.run_data_quality (run_id, scope_type, scope_id, measure, value)
+    select m.run_id, m.scope_type, m.scope_id, m.measure, m.value
+    from moved as m;
+
+    -- Rejected rows cannot be placed in a prison (the row was unreadable), so the reject rate is
+    -- the extract's: rows read and rejected in the files the run's data came from.
+    insert into metrics.run_data_quality (run_id, scope_type, scope_id, measure, value)
+    select p_run_id, 'national', 'national', m.measure, m.value
+    from (
+        select coalesce(sum(f.rows_read), 0) as rows_read, coalesce(sum(f.rows_rejected), 0) as rows_rejected
+        from jsonb_each(coalesce(run.ingest_batches, '{}'::jsonb)) as b (file, source)
+        join ingest.batch_files as f
+          on f.file = b.file
+         and f.batch_id = (b.source ->> 'batch_id')::bigint
+    ) as totals
+    cross join lateral (
+        values ('rows_read', totals.rows_read::numeric), ('rows_rejected', totals.rows_rejected::numeric)
+    ) as m (measure, value);
+end;
+$$;
+comment on function metrics.fill_run_context(bigint) is 'Writes metrics.run_establishments and metrics.run_data_quality for a run (replacing an earlier attempt''s rows), so reports read the metrics schema only.';
+
+create or replace function metrics.fill_pending_data_quality(p_run_id bigint)
 returns void
 language plpgsql
 as $$
@@ -14,12 +59,7 @@ begin
     -- the last day the run analysed: the range's last day, or the as-of date when earlier
     last_day := least(run.range_to - 1, run.as_of);
 
-    delete from metrics.run_establishments as re where re.run_id = p_run_id;
-    insert into metrics.run_establishments (run_id, establishment_code, name, prison_group, probation_region)
-    select p_run_id, e.establishment_code, e.name, e.prison_group, e.probation_region
-    from core.establishments as e;
-
-    delete from metrics.run_data_quality as dq where dq.run_id = p_run_id;
+    delete from metrics.pending_run_data_quality as pq where pq.run_id = p_run_id;
 
     with released as (
         select c.establishment_code, (ro.case_id is null) as without_outcome
@@ -78,7 +118,7 @@ begin
                sum(pe.released_cases), sum(pe.released_without_outcome), sum(pe.custody_cases), sum(pe.custody_without_pom)
         from per_establishment as pe
     )
-    insert into metrics.run_data_quality (run_id, scope_type, scope_id, measure, value)
+    insert into metrics.pending_run_data_quality (run_id, scope_type, scope_id, measure, value)
     select p_run_id, s.scope_type, s.scope_id, m.measure, m.value
     from scoped as s
     cross join lateral (
@@ -89,20 +129,6 @@ begin
             ('custody_without_pom', s.custody_without_pom::numeric)
     ) as m (measure, value);
 
-    -- Rejected rows cannot be placed in a prison (the row was unreadable), so the reject rate is
-    -- the extract's: rows read and rejected in the files the run's data came from.
-    insert into metrics.run_data_quality (run_id, scope_type, scope_id, measure, value)
-    select p_run_id, 'national', 'national', m.measure, m.value
-    from (
-        select coalesce(sum(f.rows_read), 0) as rows_read, coalesce(sum(f.rows_rejected), 0) as rows_rejected
-        from jsonb_each(coalesce(run.ingest_batches, '{}'::jsonb)) as b (file, source)
-        join ingest.batch_files as f
-          on f.file = b.file
-         and f.batch_id = (b.source ->> 'batch_id')::bigint
-    ) as totals
-    cross join lateral (
-        values ('rows_read', totals.rows_read::numeric), ('rows_rejected', totals.rows_rejected::numeric)
-    ) as m (measure, value);
 end;
 $$;
-comment on function metrics.fill_run_context(bigint) is 'Writes metrics.run_establishments and metrics.run_data_quality for a run (replacing an earlier attempt''s rows), so reports read the metrics schema only.';
+comment on function metrics.fill_pending_data_quality(bigint) is 'Writes a run''s data-quality case counts (released_cases, released_without_outcome, custody_cases, custody_without_pom per establishment and national) to metrics.pending_run_data_quality; metrics.fill_run_context moves them into metrics.run_data_quality.';

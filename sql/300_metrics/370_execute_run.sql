@@ -1,8 +1,9 @@
--- metrics.execute_run(run_id): the whole aggregate for one run row the tool has inserted, in one
--- call (and so one transaction): as-of date, review periods, the intermediate layer (case x period
--- windows, contact gaps), the thirteen case-level metrics, the rates, the volumes, and for an
--- official run the published cells. On any error the transaction rolls back, nothing of the run
--- is kept but its row, and the tool marks that row failed.
+-- A run's computation, for one run row the tool has inserted: as-of date, review periods, the
+-- intermediate layer (case x period windows, contact gaps), the thirteen case-level metrics, the
+-- rates, the volumes, and for an official run the published cells. Its results are written in one
+-- transaction (below: metrics.prepare_run, then compute_run and complete_run); on any error that
+-- transaction rolls back, nothing of the run is kept but its row (with its as-of date and
+-- periods), and the tool marks that row failed.
 
 -- The number of rows metrics.case_metrics shows for a run, counted without building their
 -- evidence: four custody metrics per case x period with W not empty, nine release metrics per
@@ -162,31 +163,52 @@ end;
 $$;
 comment on function metrics.check_handover_parameters(jsonb) is 'Raises when a run''s handover parameters differ from the values the newest succeeded build (core.builds.parameters) made core.case_handover with.';
 
--- No JIT for a run: its statements are planned with pessimistic estimates (millions of rows
--- through CTEs and run-keyed tables), which crosses jit_above_cost, and compiling then costs more
--- than it saves: 2.5 s of JIT for a 6 s volumes statement of a national month, measured with
--- auto_explain (docs/performance.md). The setting holds for everything execute_run calls.
-create or replace function metrics.execute_run(p_run_id bigint)
-returns jsonb
+-- A review limited to some scopes (not national) reads a small part of core, which is in memory
+-- once the data are loaded: an index probe per case then costs about what a page of a sequential
+-- read does, yet at the default random_page_cost (4, a disk's) the planner hashes whole national
+-- tables for a region's cases. Runs of every scope keep the default: their plans read whole
+-- tables and were no faster at 1.1 (docs/performance.md). Set for the transaction (a function's
+-- SET clause would not allow the condition), the value on entry kept beside it, which
+-- metrics.complete_run puts back before anything after the steps.
+create or replace function metrics.plan_for_run_scopes(p_run_id bigint)
+returns void
 language plpgsql
-set jit = off
+as $$
+begin
+    if not metrics.scope_in_review((select r.scopes from metrics.runs as r where r.run_id = p_run_id), 'national', 'national') then
+        if coalesce(current_setting('throughcare.page_cost_on_entry', true), '') = '' then
+            perform set_config('throughcare.page_cost_on_entry', current_setting('random_page_cost'), true);
+        end if;
+        perform set_config('random_page_cost', '1.1', true);
+    end if;
+end;
+$$;
+comment on function metrics.plan_for_run_scopes(bigint) is 'For a run limited to scopes (not national), sets random_page_cost to 1.1 for the rest of the transaction (its statements probe a small, cached part of core), keeping the value on entry in throughcare.page_cost_on_entry for metrics.complete_run to put back.';
+
+-- A run computes in three parts, so that its volumes (which read core and the run's row only)
+-- can be computed on a second connection while the first computes the case metrics (both cores;
+-- docs/performance.md, seventh session):
+--   1. metrics.prepare_run, committed on its own: as-of date, effective parameters, periods;
+--   2. metrics.compute_run (case periods, contact gaps, case metrics, rates) in the run's
+--      transaction, with metrics.compute_run_beside (volumes, data-quality counts) on the second
+--      connection at the same time, committed into pending tables;
+--   3. metrics.complete_run, in the same transaction as 2, once the second connection has
+--      committed: moves its rows across, drops a review's partial rollups, freezes the run's
+--      context, marks the run succeeded and, when official, publishes.
+-- Nothing of 2 and 3 is visible before that transaction commits, and on any error it rolls back
+-- (the tool then marks the run failed: metrics.fail_run). metrics.execute_run does all three in
+-- one call, on one connection.
+
+-- The checks and the frame a run's steps read, done first.
+create or replace function metrics.prepare_run(p_run_id bigint)
+returns void
+language plpgsql
 as $$
 declare
     run metrics.runs;
     run_as_of date;
     effective jsonb;
     period_count integer;
-    case_period_rows bigint;
-    gap_rows bigint;
-    case_metric_rows bigint;
-    rate_rows bigint;
-    volume_rows bigint;
-    published_rows bigint;
-    -- Each step says when it is done (a NOTICE the tool relays live): a national run takes
-    -- minutes, and silence looks like a hang.
-    step_started timestamptz;
-    -- the planner's page cost on entry, put back after the steps (see below)
-    entry_page_cost constant text := current_setting('random_page_cost');
 begin
     select * into run from metrics.runs as r where r.run_id = p_run_id for update;
     if not found then
@@ -227,33 +249,71 @@ begin
             using errcode = 'invalid_parameter_value',
                   hint = 'Choose a range that starts on or before the as-of date (the latest contact date unless as_of is given).';
     end if;
+end;
+$$;
+comment on function metrics.prepare_run(bigint) is 'First part of a run (status running): refuses a run already finished or with parameters core was not built with, and sets its as_of, effective parameters and metrics.run_periods.';
 
-    -- A review limited to some scopes (not national) reads a small part of core, which is in
-    -- memory once the data are loaded: an index probe per case then costs about what a page of a
-    -- sequential read does, yet at the default random_page_cost (4, a disk's) the planner hashes
-    -- whole national tables for a region's cases. Runs of every scope keep the default: their
-    -- plans read whole tables and were no faster at 1.1 (docs/performance.md). Set for the
-    -- transaction (a function's SET clause would not allow the condition), and put back below so
-    -- nothing after the steps sees it.
-    if not metrics.scope_in_review(run.scopes, 'national', 'national') then
-        perform set_config('random_page_cost', '1.1', true);
+-- No JIT for a run: its statements are planned with pessimistic estimates (millions of rows
+-- through CTEs and run-keyed tables), which crosses jit_above_cost, and compiling then costs more
+-- than it saves: 2.5 s of JIT for a 6 s volumes statement of a national month, measured with
+-- auto_explain (docs/performance.md). The setting holds for everything compute_run calls.
+create or replace function metrics.compute_run(p_run_id bigint)
+returns void
+language plpgsql
+set jit = off
+as $$
+declare
+    scopes jsonb := (select r.scopes from metrics.runs as r where r.run_id = p_run_id);
+    rows_written bigint;
+    -- Each step says when it is done (a NOTICE the tool relays live): a national run takes
+    -- minutes, and silence looks like a hang.
+    step_started timestamptz;
+begin
+    perform metrics.plan_for_run_scopes(p_run_id);
+
+    step_started := clock_timestamp();
+    rows_written := intermediate.fill_case_periods(p_run_id, scopes);
+    raise notice 'aggregate: case periods, % rows in % s', rows_written, metrics.seconds_since(step_started);
+    step_started := clock_timestamp();
+    rows_written := intermediate.fill_contact_gaps(p_run_id);
+    raise notice 'aggregate: contact gaps, % rows in % s', rows_written, metrics.seconds_since(step_started);
+    step_started := clock_timestamp();
+    rows_written := metrics.fill_case_period_results(p_run_id);
+    raise notice 'aggregate: case metrics, % rows in % s', rows_written, metrics.seconds_since(step_started);
+    step_started := clock_timestamp();
+    rows_written := metrics.fill_rates(p_run_id);
+    raise notice 'aggregate: rates, % rows in % s', rows_written, metrics.seconds_since(step_started);
+end;
+$$;
+comment on function metrics.compute_run(bigint) is 'Second part of a run, after metrics.prepare_run: intermediate.case_periods, intermediate.contact_gaps, metrics.case_period_results and metrics.rates.';
+
+create or replace function metrics.complete_run(p_run_id bigint)
+returns jsonb
+language plpgsql
+set jit = off
+as $$
+declare
+    run metrics.runs;
+    rate_rows bigint;
+    volume_rows bigint;
+    published_rows bigint;
+    step_started timestamptz;
+begin
+    select * into run from metrics.runs as r where r.run_id = p_run_id for update;
+    if run.status is distinct from 'running' then
+        raise exception 'run % is %, not running: nothing to complete', p_run_id, coalesce(run.status, 'missing')
+            using errcode = 'object_not_in_prerequisite_state';
     end if;
+    perform metrics.plan_for_run_scopes(p_run_id);
 
-    step_started := clock_timestamp();
-    case_period_rows := intermediate.fill_case_periods(p_run_id, run.scopes);
-    raise notice 'aggregate: case periods, % rows in % s', case_period_rows, round(extract(epoch from clock_timestamp() - step_started)::numeric, 1);
-    step_started := clock_timestamp();
-    gap_rows := intermediate.fill_contact_gaps(p_run_id);
-    raise notice 'aggregate: contact gaps, % rows in % s', gap_rows, round(extract(epoch from clock_timestamp() - step_started)::numeric, 1);
-    step_started := clock_timestamp();
-    case_metric_rows := metrics.fill_case_period_results(p_run_id);
-    raise notice 'aggregate: case metrics, % rows in % s', case_metric_rows, round(extract(epoch from clock_timestamp() - step_started)::numeric, 1);
-    step_started := clock_timestamp();
-    rate_rows := metrics.fill_rates(p_run_id);
-    raise notice 'aggregate: rates, % rows in % s', rate_rows, round(extract(epoch from clock_timestamp() - step_started)::numeric, 1);
-    step_started := clock_timestamp();
-    volume_rows := metrics.fill_volumes(p_run_id);
-    raise notice 'aggregate: volumes, % rows in % s', volume_rows, round(extract(epoch from clock_timestamp() - step_started)::numeric, 1);
+    with moved as (
+        delete from metrics.pending_volumes as pv where pv.run_id = p_run_id
+        returning pv.*
+    )
+    insert into metrics.volumes (run_id, scope_type, scope_id, period_start, period_end, measure, value)
+    select m.run_id, m.scope_type, m.scope_id, m.period_start, m.period_end, m.measure, m.value
+    from moved as m;
+
     if run.scopes is not null then
         -- the review's cases also count in scopes outside it (national, their release regions):
         -- those partial figures go. The question is asked once per scope computed, and the rows
@@ -278,11 +338,15 @@ begin
         delete from metrics.volumes as v
         where v.run_id = p_run_id
           and (v.scope_type, v.scope_id) not in (select sk.scope_type, sk.scope_id from scopes_kept as sk);
-        select count(*) into rate_rows from metrics.rates as r where r.run_id = p_run_id;
-        select count(*) into volume_rows from metrics.volumes as v where v.run_id = p_run_id;
     end if;
+    select count(*) into rate_rows from metrics.rates as r where r.run_id = p_run_id;
+    select count(*) into volume_rows from metrics.volumes as v where v.run_id = p_run_id;
     perform metrics.fill_run_context(p_run_id);
-    perform set_config('random_page_cost', entry_page_cost, true);
+    -- the value before metrics.plan_for_run_scopes, for what follows
+    if coalesce(current_setting('throughcare.page_cost_on_entry', true), '') <> '' then
+        perform set_config('random_page_cost', current_setting('throughcare.page_cost_on_entry'), true);
+        perform set_config('throughcare.page_cost_on_entry', '', true);
+    end if;
 
     update metrics.runs as r
        set status = 'succeeded',
@@ -292,18 +356,52 @@ begin
     if run.official then
         step_started := clock_timestamp();
         published_rows := published.refresh_rates_cells(p_run_id);
-        raise notice 'aggregate: published cells, % rows in % s', published_rows, round(extract(epoch from clock_timestamp() - step_started)::numeric, 1);
+        raise notice 'aggregate: published cells, % rows in % s', published_rows, metrics.seconds_since(step_started);
     end if;
 
     return jsonb_build_object(
         'run_id', p_run_id,
-        'as_of', run_as_of,
-        'periods', period_count,
-        'case_metrics', case_metric_rows,
+        'as_of', run.as_of,
+        'periods', (select count(*) from metrics.run_periods as rp where rp.run_id = p_run_id),
+        'case_metrics', metrics.case_metric_rows(p_run_id),
         'rates', rate_rows,
         'volumes', volume_rows,
         'published_cells', published_rows
     );
 end;
 $$;
-comment on function metrics.execute_run(bigint) is 'Computes a run inserted by the tool (status running): as_of, run_periods, case_metrics, rates, volumes; marks it succeeded and, when official, refreshes published.rates_cells. Returns a jsonb summary of rows written. Raises on any problem (the tool then marks the run failed).';
+comment on function metrics.complete_run(bigint) is 'Last part of a run, in the transaction of metrics.compute_run once metrics.compute_run_beside has committed: moves the volumes into metrics.volumes, drops a scoped review''s partial rollups, writes the run context, marks the run succeeded and, when official, refreshes published.rates_cells. Returns a jsonb summary of rows written.';
+
+-- What the second connection computes while metrics.compute_run runs: the parts of a run that
+-- read core and the run's row only, into the pending tables metrics.complete_run moves across.
+create or replace function metrics.compute_run_beside(p_run_id bigint)
+returns void
+language plpgsql
+set jit = off
+as $$
+declare
+    step_started timestamptz;
+begin
+    perform metrics.plan_for_run_scopes(p_run_id);
+    perform metrics.fill_pending_volumes(p_run_id);
+    step_started := clock_timestamp();
+    perform metrics.fill_pending_data_quality(p_run_id);
+    raise notice 'aggregate: data-quality counts in % s', metrics.seconds_since(step_started);
+end;
+$$;
+comment on function metrics.compute_run_beside(bigint) is 'The part of a run computed on its second connection, after metrics.prepare_run and beside metrics.compute_run: metrics.fill_pending_volumes and metrics.fill_pending_data_quality.';
+
+-- The whole run in one call, on one connection and in one transaction (the tool uses the parts
+-- above, with the volumes on a second connection).
+create or replace function metrics.execute_run(p_run_id bigint)
+returns jsonb
+language plpgsql
+as $$
+begin
+    perform metrics.prepare_run(p_run_id);
+    perform metrics.compute_run(p_run_id);
+    perform metrics.compute_run_beside(p_run_id);
+    return metrics.complete_run(p_run_id);
+end;
+$$;
+comment on function metrics.execute_run(bigint) is 'Computes a run inserted by the tool (status running) in one call: metrics.prepare_run, metrics.compute_run, metrics.compute_run_beside and metrics.complete_run. Raises on any problem (the caller then marks the run failed).';

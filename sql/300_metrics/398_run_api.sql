@@ -33,8 +33,11 @@ language sql
 as $$
     update metrics.runs set status = 'failed', finished_at = now(), error_message = p_error_message
     where run_id = p_run_id and status = 'running';
+    -- what its second connection committed before the run failed
+    delete from metrics.pending_volumes where run_id = p_run_id;
+    delete from metrics.pending_run_data_quality where run_id = p_run_id;
 $$;
-comment on function metrics.fail_run(bigint, text) is 'Marks a running run failed with the error that ended it.';
+comment on function metrics.fail_run(bigint, text) is 'Marks a running run failed with the error that ended it, and removes what it left in metrics.pending_volumes and metrics.pending_run_data_quality.';
 
 create or replace function metrics.run_summary(p_run_id bigint)
 returns table (status text, official boolean, as_of date, range_from date, range_to date, period_kind text,

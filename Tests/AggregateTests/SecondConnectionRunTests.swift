@@ -1,0 +1,118 @@
+import Aggregate
+import Foundation
+import PostgresClient
+import TestSupport
+import ThroughcareCore
+import XCTest
+
+/// Schema step 8: a run's volumes and data-quality counts are computed on a second connection
+/// while its case metrics are computed on the first, into pending tables the run's own
+/// transaction empties when it completes. These tests check that the second session really
+/// does the work, that its figures equal those of the whole run on one connection, and that a
+/// run that fails or dies leaves nothing pending and nothing in the tables analysts read.
+final class SecondConnectionRunTests: AggregateTestCase {
+    static let fixture = "suppression"
+
+    /// Every row the second connection writes is logged with the session that wrote it.
+    func logPendingWriters() throws {
+        try connection.execute(script: """
+            create table public.pending_writers (tablename text, pid integer, application_name text);
+            create function public.log_pending_writer() returns trigger language plpgsql as $$
+            begin
+                insert into public.pending_writers values (tg_table_name, pg_backend_pid(), current_setting('application_name'));
+                return null;
+            end;
+            $$;
+            create trigger log_writer after insert on metrics.pending_volumes
+                for each statement execute function public.log_pending_writer();
+            create trigger log_writer after insert on metrics.pending_run_data_quality
+                for each statement execute function public.log_pending_writer();
+            """)
+    }
+
+    /// A run's figures as text, without its run id, for comparing two runs.
+    func figures(run: Int64) throws -> [String] {
+        try column("""
+            select concat_ws(',', 'volume', scope_type, scope_id, period_start, period_end, measure, value) from metrics.volumes where run_id = \(run)
+            union all
+            select concat_ws(',', 'quality', scope_type, scope_id, measure, value) from metrics.run_data_quality where run_id = \(run)
+            union all
+            select concat_ws(',', 'rate', scope_type, scope_id, period_start, metric, numerator, denominator, band) from metrics.rates where run_id = \(run)
+            order by 1
+            """).compactMap { $0 }
+    }
+
+    func pendingRows() throws -> String? {
+        try value("select ((select count(*) from metrics.pending_volumes) + (select count(*) from metrics.pending_run_data_quality))::text")
+    }
+
+    func testVolumesAndQualityCountsComeFromASecondSessionAndMatchAOneConnectionRun() throws {
+        try load(fixture: Self.fixture)
+        try prepareAggregateSchema()
+        try logPendingWriters()
+        let run = try aggregate(from: "2024-01-01", to: "2024-04-01", period: .month)
+
+        let writers = try rows("select tablename, pid::text, application_name from public.pending_writers order by 1")
+        XCTAssertEqual(writers.map { $0[0] }, ["pending_run_data_quality", "pending_volumes"], "both pending tables were written")
+        for writer in writers {
+            XCTAssertNotEqual(writer[1], "\(connection.backendPID)", "written by another session than the run's: \(writer)")
+            XCTAssertEqual(writer[2], "throughcare aggregate run \(run) volumes")
+        }
+        XCTAssertEqual(try pendingRows(), "0", "the run's transaction moved every pending row across")
+        XCTAssertEqual(try value("select status from metrics.runs where run_id = \(run)"), "succeeded")
+
+        // the same request computed in one call on one connection (metrics.execute_run)
+        let single = try connection.query("""
+            insert into metrics.runs (period_kind, range_from, range_to, parameters, ingest_batches, backend_pid)
+            select period_kind, range_from, range_to, parameters, ingest_batches, pg_backend_pid() from metrics.runs where run_id = \(run)
+            returning run_id
+            """).scalar(Int64.self)
+        try connection.call("metrics.execute_run", single)
+        let figures = try figures(run: run)
+        XCTAssertTrue(figures.contains { $0.hasPrefix("volume,") } && figures.contains { $0.hasPrefix("quality,") })
+        XCTAssertEqual(figures, try self.figures(run: single))
+        XCTAssertEqual(try count("metrics.run_data_quality where run_id = \(run)"), try count("metrics.run_data_quality where run_id = \(single)"))
+    }
+
+    func testRunThatFailsAfterTheSecondSessionCommittedKeepsNothingOfIt() throws {
+        try load(fixture: Self.fixture)
+        try prepareAggregateSchema()
+        try logPendingWriters()
+        // the rates fail once the second session has surely committed its rows
+        try connection.execute(script: """
+            create or replace function metrics.fill_rates(p_run_id bigint) returns bigint language plpgsql as $$
+            begin
+                perform pg_sleep(0.5);
+                raise exception 'rates broke on purpose';
+            end;
+            $$;
+            """)
+        XCTAssertThrowsError(try aggregate(from: "2024-01-01", to: "2024-04-01", period: .month)) { error in
+            XCTAssertTrue("\(error)".contains("rates broke on purpose"), "\(error)")
+        }
+        let run = try connection.query("select max(run_id) from metrics.runs").scalar(Int64.self)
+        XCTAssertEqual(try value("select status from metrics.runs where run_id = \(run)"), "failed")
+        XCTAssertEqual(try count("public.pending_writers"), 2, "the second session had committed both tables")
+        XCTAssertEqual(try pendingRows(), "0", "metrics.fail_run removed what it committed")
+        for table in ["metrics.volumes", "metrics.run_data_quality", "metrics.rates", "metrics.case_period_results"] {
+            XCTAssertEqual(try count("\(table) where run_id = \(run)"), 0, "\(table) holds nothing of the failed run")
+        }
+    }
+
+    func testPendingRowsOfRunsNoLongerRunningAreSwept() throws {
+        try load(fixture: Self.fixture)
+        let finished = try aggregate(from: "2024-01-01", to: "2024-04-01")
+        // as a run whose process died after its second connection committed would leave them
+        try connection.query("""
+            insert into metrics.pending_volumes (run_id, scope_type, scope_id, period_start, period_end, measure, value)
+            values (\(finished), 'national', 'national', '2024-01-01', '2024-02-01', 'cases_in_custody', 1)
+            """)
+        try connection.query("""
+            insert into metrics.pending_run_data_quality (run_id, scope_type, scope_id, measure, value)
+            values (\(finished), 'national', 'national', 'custody_cases', 1)
+            """)
+        XCTAssertEqual(try pendingRows(), "2")
+        try connection.call("metrics.mark_dead_runs")
+        XCTAssertEqual(try pendingRows(), "0")
+    }
+}
