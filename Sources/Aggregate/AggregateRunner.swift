@@ -139,20 +139,30 @@ public struct AggregateRunner {
     /// case metrics here and, at the same time on a second connection, what reads core only
     /// (volumes, data-quality counts); the run is completed in this connection's transaction once
     /// both are done. Until that commits, nothing of the run is visible but its row and frame.
+    ///
+    /// The transaction is READ COMMITTED whatever the session's default: `complete_run` must see
+    /// what the second connection committed after it began (a repeatable-read snapshot would not,
+    /// and `complete_run` would refuse). A failure of either part ends the run; a failure here
+    /// cancels the second connection's statement rather than waiting for it to finish. A failure
+    /// there is seen once this connection's `compute_run` returns.
     private func compute(_ runID: Int64) throws {
         try connection.call("metrics.prepare_run", runID)
         let beside = SecondConnectionCall(sameDatabaseAs: connection, applicationName: "throughcare aggregate run \(runID) volumes",
                                           function: "metrics.compute_run_beside", runID: runID)
         do {
-            try connection.transaction {
+            try connection.transaction(isolation: .readCommitted) {
+                // this session waits idle in its transaction while the other finishes: a server's
+                // idle-in-transaction timeout must not end the run then
+                try connection.setLocal("idle_in_transaction_session_timeout", "0")
                 try connection.call("metrics.compute_run", runID)
-                for notice in try beside.wait() { connection.noticeHandler?(notice) }
+                try beside.wait(relayingNoticesTo: connection.noticeHandler)
                 try connection.call("metrics.complete_run", runID)
             }
         } catch {
             // the second connection is done before the run is marked failed (metrics.fail_run
             // removes what it committed)
-            _ = try? beside.wait()
+            beside.cancel()
+            try? beside.wait(relayingNoticesTo: connection.noticeHandler)
             throw error
         }
     }

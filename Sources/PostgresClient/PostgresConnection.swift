@@ -1,6 +1,13 @@
 import Foundation
 import CLibPQ
 
+/// A transaction's isolation level (`begin isolation level …`).
+public enum TransactionIsolation: String, Sendable {
+    case readCommitted = "read committed"
+    case repeatableRead = "repeatable read"
+    case serializable
+}
+
 /// One libpq connection. Not Sendable: keep it owned by one task, open one per task.
 public final class PostgresConnection {
     let handle: OpaquePointer
@@ -105,9 +112,10 @@ public final class PostgresConnection {
         try query("select set_config(\(name), \(value), true)")
     }
 
-    /// Runs `body` in a transaction: committed when it returns, rolled back when it throws.
-    public func transaction<T>(_ body: () throws -> T) throws -> T {
-        try execute(script: "begin" as SQLQuery)
+    /// Runs `body` in a transaction: committed when it returns, rolled back when it throws. With
+    /// an isolation level, whatever the session's default (`default_transaction_isolation`).
+    public func transaction<T>(isolation: TransactionIsolation? = nil, _ body: () throws -> T) throws -> T {
+        try execute(script: SQLQuery(unsafeSQL: isolation.map { "begin isolation level \($0.rawValue)" } ?? "begin"))
         do {
             let value = try body()
             try execute(script: "commit")

@@ -99,6 +99,97 @@ final class SecondConnectionRunTests: AggregateTestCase {
         }
     }
 
+    func testRunOnSessionsDefaultingToRepeatableReadStillMovesTheSecondSessionsRows() throws {
+        try load(fixture: Self.fixture)
+        try prepareAggregateSchema()
+        // as a DBA might set it: for the database (the second connection) and this session
+        try connection.execute(script: """
+            do $$ begin
+                execute format('alter database %I set default_transaction_isolation = %L', current_database(), 'repeatable read');
+            end $$;
+            set default_transaction_isolation = 'repeatable read';
+            """)
+        let run = try aggregate(from: "2024-01-01", to: "2024-04-01", period: .month)
+        XCTAssertEqual(try value("select status from metrics.runs where run_id = \(run)"), "succeeded")
+        XCTAssertGreaterThan(try count("metrics.volumes where run_id = \(run)"), 0, "the volumes were moved across")
+        XCTAssertGreaterThan(try count("metrics.run_data_quality where run_id = \(run) and measure = 'custody_cases'"), 0,
+                             "the data-quality counts were moved across")
+        XCTAssertEqual(try pendingRows(), "0")
+    }
+
+    func testCompleteRunRefusesARunWhoseSecondPartNeverCommitted() throws {
+        try load(fixture: Self.fixture)
+        let earlier = try aggregate(from: "2024-01-01", to: "2024-04-01")
+        let run = try connection.query("""
+            insert into metrics.runs (period_kind, range_from, range_to, parameters, ingest_batches, backend_pid)
+            select period_kind, range_from, range_to, parameters, ingest_batches, pg_backend_pid() from metrics.runs where run_id = \(earlier)
+            returning run_id
+            """).scalar(Int64.self)
+        try connection.call("metrics.prepare_run", run)
+        XCTAssertThrowsError(try connection.transaction {
+            try connection.call("metrics.compute_run", run)
+            try connection.call("metrics.complete_run", run)
+        }) { error in
+            XCTAssertTrue("\(error)".contains("metrics.compute_run_beside has not committed"), "\(error)")
+        }
+        XCTAssertEqual(try value("select status from metrics.runs where run_id = \(run)"), "running", "never marked succeeded")
+        XCTAssertEqual(try count("metrics.rates where run_id = \(run)"), 0)
+    }
+
+    func testFailureOnTheSecondConnectionFailsTheRunWithItsError() throws {
+        try load(fixture: Self.fixture)
+        try prepareAggregateSchema()
+        try connection.execute(script: """
+            create function public.break_counts() returns trigger language plpgsql as $$
+            begin
+                raise exception 'data-quality counts broke on purpose';
+            end;
+            $$;
+            create trigger break_counts before insert on metrics.pending_run_data_quality
+                for each statement execute function public.break_counts();
+            """)
+        XCTAssertThrowsError(try aggregate(from: "2024-01-01", to: "2024-04-01", period: .month)) { error in
+            XCTAssertTrue("\(error)".contains("data-quality counts broke on purpose"), "\(error)")
+        }
+        let run = try connection.query("select max(run_id) from metrics.runs").scalar(Int64.self)
+        XCTAssertEqual(try value("select status from metrics.runs where run_id = \(run)"), "failed")
+        XCTAssertTrue(try value("select error_message from metrics.runs where run_id = \(run)")?.contains("broke on purpose") == true)
+        XCTAssertEqual(try pendingRows(), "0")
+        XCTAssertEqual(try count("metrics.pending_runs"), 0)
+        for table in ["metrics.volumes", "metrics.run_data_quality", "metrics.rates", "metrics.case_period_results"] {
+            XCTAssertEqual(try count("\(table) where run_id = \(run)"), 0, "\(table) holds nothing of the failed run")
+        }
+    }
+
+    func testFailureOnTheFirstConnectionCancelsTheSecondsStatement() throws {
+        try load(fixture: Self.fixture)
+        try prepareAggregateSchema()
+        // the second connection would take two minutes; the first fails at once
+        try connection.execute(script: """
+            create function public.slow_volumes() returns trigger language plpgsql as $$
+            begin
+                perform pg_sleep(120);
+                return null;
+            end;
+            $$;
+            create trigger slow_volumes before insert on metrics.pending_volumes
+                for each statement execute function public.slow_volumes();
+            create or replace function metrics.fill_rates(p_run_id bigint) returns bigint language plpgsql as $$
+            begin
+                raise exception 'rates broke on purpose';
+            end;
+            $$;
+            """)
+        let started = Date()
+        XCTAssertThrowsError(try aggregate(from: "2024-01-01", to: "2024-04-01", period: .month)) { error in
+            XCTAssertTrue("\(error)".contains("rates broke on purpose"), "the first connection's error is the run's: \(error)")
+        }
+        XCTAssertLessThan(Date().timeIntervalSince(started), 60, "the second connection's two-minute statement was cancelled")
+        let run = try connection.query("select max(run_id) from metrics.runs").scalar(Int64.self)
+        XCTAssertEqual(try value("select status from metrics.runs where run_id = \(run)"), "failed")
+        XCTAssertEqual(try pendingRows(), "0")
+    }
+
     func testPendingRowsOfRunsNoLongerRunningAreSwept() throws {
         try load(fixture: Self.fixture)
         let finished = try aggregate(from: "2024-01-01", to: "2024-04-01")
@@ -111,8 +202,10 @@ final class SecondConnectionRunTests: AggregateTestCase {
             insert into metrics.pending_run_data_quality (run_id, scope_type, scope_id, measure, value)
             values (\(finished), 'national', 'national', 'custody_cases', 1)
             """)
+        try connection.query("insert into metrics.pending_runs (run_id, volumes) values (\(finished), 1)")
         XCTAssertEqual(try pendingRows(), "2")
         try connection.call("metrics.mark_dead_runs")
         XCTAssertEqual(try pendingRows(), "0")
+        XCTAssertEqual(try count("metrics.pending_runs"), 0)
     }
 }

@@ -306,8 +306,12 @@ on conflict (unit, step) do nothing;
 -- same time as its case metrics (both cores; docs/performance.md, seventh session). That
 -- connection commits into these two tables, never into metrics.volumes or
 -- metrics.run_data_quality: the run's own transaction moves the rows across when it completes, so
--- those tables still hold only what finished runs computed. No foreign key to metrics.runs: the
--- run's transaction holds its row locked while the second connection writes.
+-- those tables still hold only what finished runs computed. metrics.pending_runs says the second
+-- connection finished: its row commits with the others, so a run cannot complete on pending rows
+-- it cannot see (a transaction begun before they committed, a caller that skipped that part).
+-- No foreign keys to metrics.runs: the rows live only while their run computes (metrics.fail_run
+-- and metrics.mark_dead_runs remove what a run that did not complete left), and a check per row
+-- would add only cost.
 create table if not exists metrics.pending_volumes (
     like metrics.volumes including defaults including constraints
 );
@@ -330,6 +334,16 @@ comment on column metrics.pending_run_data_quality.scope_id is 'As metrics.run_d
 comment on column metrics.pending_run_data_quality.measure is 'As metrics.run_data_quality.measure.';
 comment on column metrics.pending_run_data_quality.value is 'As metrics.run_data_quality.value.';
 
+create table if not exists metrics.pending_runs (
+    run_id      bigint primary key,
+    volumes     bigint not null,
+    finished_at timestamptz not null default clock_timestamp()
+);
+comment on table metrics.pending_runs is 'One row per run whose second connection has finished and committed its pending rows (metrics.compute_run_beside); metrics.complete_run refuses to complete a run without it and removes it. Empty between runs, as metrics.pending_volumes.';
+comment on column metrics.pending_runs.run_id is 'The run (still computing).';
+comment on column metrics.pending_runs.volumes is 'Rows the second connection wrote to metrics.pending_volumes; metrics.complete_run checks it moved as many.';
+comment on column metrics.pending_runs.finished_at is 'When the second connection finished.';
+
 insert into throughcare.schema_version (unit, step, description)
-values ('metrics', 8, 'metrics.pending_volumes and metrics.pending_run_data_quality: what a run''s second connection computes, moved across when the run completes')
+values ('metrics', 8, 'metrics.pending_volumes, metrics.pending_run_data_quality and metrics.pending_runs: what a run''s second connection computes, moved across when the run completes')
 on conflict (unit, step) do nothing;

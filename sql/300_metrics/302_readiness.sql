@@ -24,10 +24,12 @@ begin
     where not exists (select from metrics.runs as r where r.run_id = pv.run_id and r.status = 'running');
     delete from metrics.pending_run_data_quality as pq
     where not exists (select from metrics.runs as r where r.run_id = pq.run_id and r.status = 'running');
+    delete from metrics.pending_runs as pr
+    where not exists (select from metrics.runs as r where r.run_id = pr.run_id and r.status = 'running');
     return marked + core.mark_dead_builds();
 end;
 $$;
-comment on function metrics.mark_dead_runs() is 'Marks failed every aggregate run and transform build still running whose session is gone, and removes what runs no longer running left in metrics.pending_volumes and metrics.pending_run_data_quality; returns how many runs and builds it marked.';
+comment on function metrics.mark_dead_runs() is 'Marks failed every aggregate run and transform build still running whose session is gone, and removes what runs no longer running left in metrics.pending_volumes, metrics.pending_run_data_quality and metrics.pending_runs; returns how many runs and builds it marked.';
 
 create or replace function metrics.assert_ready(p_official boolean)
 returns void

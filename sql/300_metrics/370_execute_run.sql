@@ -185,18 +185,20 @@ end;
 $$;
 comment on function metrics.plan_for_run_scopes(bigint) is 'For a run limited to scopes (not national), sets random_page_cost to 1.1 for the rest of the transaction (its statements probe a small, cached part of core), keeping the value on entry in throughcare.page_cost_on_entry for metrics.complete_run to put back.';
 
--- A run computes in three parts, so that its volumes (which read core and the run's row only)
--- can be computed on a second connection while the first computes the case metrics (both cores;
+-- A run computes in parts, so that its volumes (which read core and the run's row only) can be
+-- computed on a second connection while the first computes the case metrics (both cores;
 -- docs/performance.md, seventh session):
 --   1. metrics.prepare_run, committed on its own: as-of date, effective parameters, periods;
 --   2. metrics.compute_run (case periods, contact gaps, case metrics, rates) in the run's
 --      transaction, with metrics.compute_run_beside (volumes, data-quality counts) on the second
 --      connection at the same time, committed into pending tables;
---   3. metrics.complete_run, in the same transaction as 2, once the second connection has
---      committed: moves its rows across, drops a review's partial rollups, freezes the run's
---      context, marks the run succeeded and, when official, publishes.
+--   3. metrics.complete_run, in the same transaction as 2 (READ COMMITTED, so that it sees what
+--      the second connection committed after the transaction began), once the second connection
+--      has committed: checks its metrics.pending_runs row, moves its rows across, drops a
+--      review's partial rollups, freezes the run's context, marks the run succeeded and, when
+--      official, publishes.
 -- Nothing of 2 and 3 is visible before that transaction commits, and on any error it rolls back
--- (the tool then marks the run failed: metrics.fail_run). metrics.execute_run does all three in
+-- (the tool then marks the run failed: metrics.fail_run). metrics.execute_run does every part in
 -- one call, on one connection.
 
 -- The checks and the frame a run's steps read, done first.
@@ -296,6 +298,7 @@ declare
     run metrics.runs;
     rate_rows bigint;
     volume_rows bigint;
+    volumes_computed bigint;
     published_rows bigint;
     step_started timestamptz;
 begin
@@ -306,6 +309,15 @@ begin
     end if;
     perform metrics.plan_for_run_scopes(p_run_id);
 
+    -- Without the second connection's word that it finished, the run would complete with no
+    -- volumes and no caveats and look whole: refuse instead.
+    delete from metrics.pending_runs as pr where pr.run_id = p_run_id
+    returning pr.volumes into volumes_computed;
+    if not found then
+        raise exception 'run %: its volumes and data-quality counts are not there to move (metrics.compute_run_beside has not committed, or this transaction began before it did)', p_run_id
+            using errcode = 'object_not_in_prerequisite_state',
+                  hint = 'Call metrics.complete_run in a READ COMMITTED transaction after metrics.compute_run_beside has committed on another connection, or call metrics.execute_run.';
+    end if;
     with moved as (
         delete from metrics.pending_volumes as pv where pv.run_id = p_run_id
         returning pv.*
@@ -313,6 +325,11 @@ begin
     insert into metrics.volumes (run_id, scope_type, scope_id, period_start, period_end, measure, value)
     select m.run_id, m.scope_type, m.scope_id, m.period_start, m.period_end, m.measure, m.value
     from moved as m;
+    get diagnostics volume_rows = row_count;
+    if volume_rows <> volumes_computed then
+        raise exception 'run %: % pending volumes moved, but its second connection wrote %', p_run_id, volume_rows, volumes_computed
+            using errcode = 'data_exception';
+    end if;
 
     if run.scopes is not null then
         -- the review's cases also count in scopes outside it (national, their release regions):
@@ -370,7 +387,7 @@ begin
     );
 end;
 $$;
-comment on function metrics.complete_run(bigint) is 'Last part of a run, in the transaction of metrics.compute_run once metrics.compute_run_beside has committed: moves the volumes into metrics.volumes, drops a scoped review''s partial rollups, writes the run context, marks the run succeeded and, when official, refreshes published.rates_cells. Returns a jsonb summary of rows written.';
+comment on function metrics.complete_run(bigint) is 'Last part of a run, in the transaction of metrics.compute_run once metrics.compute_run_beside has committed (raises when its metrics.pending_runs row is not visible): moves the volumes into metrics.volumes, drops a scoped review''s partial rollups, writes the run context, marks the run succeeded and, when official, refreshes published.rates_cells. Returns a jsonb summary of rows written.';
 
 -- What the second connection computes while metrics.compute_run runs: the parts of a run that
 -- read core and the run's row only, into the pending tables metrics.complete_run moves across.
@@ -381,15 +398,27 @@ set jit = off
 as $$
 declare
     step_started timestamptz;
+    volume_rows bigint;
 begin
+    -- The run's own session holds its locks while it waits for this one, a wait the server's
+    -- deadlock detector cannot see: were this call to queue for a lock behind another session's
+    -- DDL, itself queued behind the run, all three would wait for ever. Such a wait ends the run
+    -- instead, after a minute (the tool's own migrations give up after 10 s; a session's own
+    -- lock_timeout, when set, is kept).
+    if current_setting('lock_timeout') = '0' then
+        perform set_config('lock_timeout', '1min', true);
+    end if;
     perform metrics.plan_for_run_scopes(p_run_id);
-    perform metrics.fill_pending_volumes(p_run_id);
+    volume_rows := metrics.fill_pending_volumes(p_run_id);
     step_started := clock_timestamp();
     perform metrics.fill_pending_data_quality(p_run_id);
     raise notice 'aggregate: data-quality counts in % s', metrics.seconds_since(step_started);
+    -- last, so it commits with the rows it vouches for
+    insert into metrics.pending_runs (run_id, volumes) values (p_run_id, volume_rows)
+    on conflict (run_id) do update set volumes = excluded.volumes, finished_at = excluded.finished_at;
 end;
 $$;
-comment on function metrics.compute_run_beside(bigint) is 'The part of a run computed on its second connection, after metrics.prepare_run and beside metrics.compute_run: metrics.fill_pending_volumes and metrics.fill_pending_data_quality.';
+comment on function metrics.compute_run_beside(bigint) is 'The part of a run computed on its second connection, after metrics.prepare_run and beside metrics.compute_run: metrics.fill_pending_volumes and metrics.fill_pending_data_quality, then its row in metrics.pending_runs.';
 
 -- The whole run in one call, on one connection and in one transaction (the tool uses the parts
 -- above, with the volumes on a second connection).

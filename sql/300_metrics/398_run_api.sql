@@ -25,7 +25,7 @@ begin
     return new_run_id;
 end;
 $$;
-comment on function metrics.start_run(text, date, date, boolean, date, jsonb, text, text, jsonb, text, text, text, jsonb, text) is 'Opens a run''s row (status running) with what was asked, the loaded files it reads (core.loaded_files) and its lineage, and its partitions of the run-keyed tables; returns run_id. metrics.execute_run then computes it.';
+comment on function metrics.start_run(text, date, date, boolean, date, jsonb, text, text, jsonb, text, text, text, jsonb, text) is 'Opens a run''s row (status running) with what was asked, the loaded files it reads (core.loaded_files) and its lineage, and its partitions of the run-keyed tables; returns run_id. metrics.execute_run (or its parts) then computes it.';
 
 create or replace function metrics.fail_run(p_run_id bigint, p_error_message text)
 returns void
@@ -36,8 +36,9 @@ as $$
     -- what its second connection committed before the run failed
     delete from metrics.pending_volumes where run_id = p_run_id;
     delete from metrics.pending_run_data_quality where run_id = p_run_id;
+    delete from metrics.pending_runs where run_id = p_run_id;
 $$;
-comment on function metrics.fail_run(bigint, text) is 'Marks a running run failed with the error that ended it, and removes what it left in metrics.pending_volumes and metrics.pending_run_data_quality.';
+comment on function metrics.fail_run(bigint, text) is 'Marks a running run failed with the error that ended it, and removes what it left in metrics.pending_volumes, metrics.pending_run_data_quality and metrics.pending_runs.';
 
 create or replace function metrics.run_summary(p_run_id bigint)
 returns table (status text, official boolean, as_of date, range_from date, range_to date, period_kind text,
