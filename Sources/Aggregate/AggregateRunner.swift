@@ -144,7 +144,9 @@ public struct AggregateRunner {
     /// what the second connection committed after it began (a repeatable-read snapshot would not,
     /// and `complete_run` would refuse). A failure of either part ends the run; a failure here
     /// cancels the second connection's statement rather than waiting for it to finish. A failure
-    /// there is seen once this connection's `compute_run` returns.
+    /// there is seen once this connection's `compute_run` returns. When no second connection can
+    /// be opened, this one computes its part too, after its own (the run is then as slow as on
+    /// one connection, never refused for it).
     private func compute(_ runID: Int64) throws {
         try connection.call("metrics.prepare_run", runID)
         let beside = SecondConnectionCall(sameDatabaseAs: connection, applicationName: "throughcare aggregate run \(runID) volumes",
@@ -155,14 +157,18 @@ public struct AggregateRunner {
                 // idle-in-transaction timeout must not end the run then
                 try connection.setLocal("idle_in_transaction_session_timeout", "0")
                 try connection.call("metrics.compute_run", runID)
-                try beside.wait(relayingNoticesTo: connection.noticeHandler)
+                if case .notConnected(let reason) = try beside.wait(relayingNoticesTo: connection.noticeHandler) {
+                    // a server at its connection limit still gets the run, on one core
+                    connection.noticeHandler?("WARNING:  aggregate: no second connection (\(reason)); the volumes and data-quality counts are computed on this one, after the case metrics")
+                    try connection.call("metrics.compute_run_beside", runID)
+                }
                 try connection.call("metrics.complete_run", runID)
             }
         } catch {
             // the second connection is done before the run is marked failed (metrics.fail_run
             // removes what it committed)
             beside.cancel()
-            try? beside.wait(relayingNoticesTo: connection.noticeHandler)
+            _ = try? beside.wait(relayingNoticesTo: connection.noticeHandler)
             throw error
         }
     }

@@ -11,6 +11,9 @@ final class SecondConnectionCall: @unchecked Sendable {
     /// Guards every property below; signalled when the call has ended.
     private let ended = NSCondition()
     private var outcome: Result<Void, any Error>?
+    /// Why no connection could be opened (too many connections, a role's connection limit); the
+    /// call then never ran.
+    private var connectionFailure: (any Error)?
     private var notices: [String] = []
     private var cancelRequest: PostgresCancelRequest?
     private var cancelled = false
@@ -21,8 +24,10 @@ final class SecondConnectionCall: @unchecked Sendable {
         let sqlSourceFiles = connection.sqlSourceFiles
         Thread { [self] in
             var notices: [String] = []
+            var connectionFailure: (any Error)?
             let result = Result<Void, any Error> {
-                let own = try PostgresConnection(conninfo)
+                let own: PostgresConnection
+                do { own = try PostgresConnection(conninfo) } catch { connectionFailure = error; throw error }
                 own.sqlSourceFiles = sqlSourceFiles
                 defer { notices = own.drainNotices() }
                 try startUnlessCancelled(own)
@@ -32,6 +37,7 @@ final class SecondConnectionCall: @unchecked Sendable {
             }
             ended.lock()
             outcome = result
+            self.connectionFailure = connectionFailure
             self.notices = notices
             cancelRequest = nil
             ended.broadcast()
@@ -61,16 +67,27 @@ final class SecondConnectionCall: @unchecked Sendable {
         request?.send()
     }
 
+    /// How the call ended, when it did not fail.
+    enum Ending {
+        case ran
+        /// No connection could be opened, so the call did not run: the caller may make it itself.
+        case notConnected(any Error)
+    }
+
     /// Waits for the call to end, hands its server notices to `relay` (once, however often this
-    /// is called), then returns or throws the call's error.
-    func wait(relayingNoticesTo relay: ((String) -> Void)?) throws {
+    /// is called), then says how it ended or throws the call's error.
+    @discardableResult
+    func wait(relayingNoticesTo relay: ((String) -> Void)?) throws -> Ending {
         ended.lock()
         while outcome == nil { ended.wait() }
         let result = outcome!
+        let connectionFailure = connectionFailure
         let unrelayed = notices
         notices = []
         ended.unlock()
         for notice in unrelayed { relay?(notice) }
+        if let connectionFailure { return .notConnected(connectionFailure) }
         try result.get()
+        return .ran
     }
 }

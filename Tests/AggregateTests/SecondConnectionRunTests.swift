@@ -190,6 +190,33 @@ final class SecondConnectionRunTests: AggregateTestCase {
         XCTAssertEqual(try pendingRows(), "0")
     }
 
+    func testRunWithoutASecondConnectionComputesItsVolumesOnTheFirst() throws {
+        try load(fixture: Self.fixture)
+        try prepareAggregateSchema()
+        let expected = try figures(run: try aggregate(from: "2024-01-01", to: "2024-04-01", period: .month))
+        final class Lines { var all: [String] = [] }
+        let notices = Lines()
+        connection.noticeHandler = { notices.all.append($0) }
+        // no new session may connect (as at a server's or a role's connection limit); this one
+        // stays. A superuser would pass the limit.
+        if try value("select rolsuper::text from pg_roles where rolname = current_user") == "true" {
+            throw XCTSkip("the tests' role is a superuser, which connection limits do not stop")
+        }
+        try connection.execute(script: """
+            do $$ begin
+                execute format('alter database %I connection limit 1', current_database());
+            end $$;
+            """)
+        defer {
+            try? connection.execute(script: "do $$ begin execute format('alter database %I connection limit -1', current_database()); end $$;")
+        }
+        let run = try aggregate(from: "2024-01-01", to: "2024-04-01", period: .month)
+        XCTAssertEqual(try value("select status from metrics.runs where run_id = \(run)"), "succeeded")
+        XCTAssertEqual(try figures(run: run), expected, "the same volumes, caveats and rates as with two connections")
+        XCTAssertTrue(notices.all.contains { $0.hasPrefix("WARNING:  aggregate: no second connection") }, "\(notices.all)")
+        XCTAssertEqual(try pendingRows(), "0")
+    }
+
     func testPendingRowsOfRunsNoLongerRunningAreSwept() throws {
         try load(fixture: Self.fixture)
         let finished = try aggregate(from: "2024-01-01", to: "2024-04-01")
