@@ -46,6 +46,25 @@ final class SecondConnectionRunTests: AggregateTestCase {
         try value("select ((select count(*) from metrics.pending_volumes) + (select count(*) from metrics.pending_run_data_quality))::text")
     }
 
+    /// Runs the test's aggregate, which must fail with `message`; returns the failed run.
+    func failingAggregate(saying message: String, file: StaticString = #filePath, line: UInt = #line) throws -> Int64 {
+        XCTAssertThrowsError(try aggregate(from: "2024-01-01", to: "2024-04-01", period: .month), file: file, line: line) { error in
+            XCTAssertTrue("\(error)".contains(message), "\(error)", file: file, line: line)
+        }
+        let run = try connection.query("select max(run_id) from metrics.runs").scalar(Int64.self)
+        XCTAssertEqual(try value("select status from metrics.runs where run_id = \(run)"), "failed", file: file, line: line)
+        return run
+    }
+
+    /// Nothing of a failed run is pending, nor in the tables analysts read.
+    func assertKeptNothing(of run: Int64, file: StaticString = #filePath, line: UInt = #line) throws {
+        XCTAssertEqual(try pendingRows(), "0", "metrics.fail_run removed what the second session committed", file: file, line: line)
+        XCTAssertEqual(try count("metrics.pending_runs"), 0, file: file, line: line)
+        for table in ["metrics.volumes", "metrics.run_data_quality", "metrics.rates", "metrics.case_period_results"] {
+            XCTAssertEqual(try count("\(table) where run_id = \(run)"), 0, "\(table) holds nothing of the failed run", file: file, line: line)
+        }
+    }
+
     func testVolumesAndQualityCountsComeFromASecondSessionAndMatchAOneConnectionRun() throws {
         try load(fixture: Self.fixture)
         try prepareAggregateSchema()
@@ -87,16 +106,9 @@ final class SecondConnectionRunTests: AggregateTestCase {
             end;
             $$;
             """)
-        XCTAssertThrowsError(try aggregate(from: "2024-01-01", to: "2024-04-01", period: .month)) { error in
-            XCTAssertTrue("\(error)".contains("rates broke on purpose"), "\(error)")
-        }
-        let run = try connection.query("select max(run_id) from metrics.runs").scalar(Int64.self)
-        XCTAssertEqual(try value("select status from metrics.runs where run_id = \(run)"), "failed")
+        let run = try failingAggregate(saying: "rates broke on purpose")
         XCTAssertEqual(try count("public.pending_writers"), 2, "the second session had committed both tables")
-        XCTAssertEqual(try pendingRows(), "0", "metrics.fail_run removed what it committed")
-        for table in ["metrics.volumes", "metrics.run_data_quality", "metrics.rates", "metrics.case_period_results"] {
-            XCTAssertEqual(try count("\(table) where run_id = \(run)"), 0, "\(table) holds nothing of the failed run")
-        }
+        try assertKeptNothing(of: run)
     }
 
     func testRunOnSessionsDefaultingToRepeatableReadStillMovesTheSecondSessionsRows() throws {
@@ -148,17 +160,9 @@ final class SecondConnectionRunTests: AggregateTestCase {
             create trigger break_counts before insert on metrics.pending_run_data_quality
                 for each statement execute function public.break_counts();
             """)
-        XCTAssertThrowsError(try aggregate(from: "2024-01-01", to: "2024-04-01", period: .month)) { error in
-            XCTAssertTrue("\(error)".contains("data-quality counts broke on purpose"), "\(error)")
-        }
-        let run = try connection.query("select max(run_id) from metrics.runs").scalar(Int64.self)
-        XCTAssertEqual(try value("select status from metrics.runs where run_id = \(run)"), "failed")
+        let run = try failingAggregate(saying: "data-quality counts broke on purpose")
         XCTAssertTrue(try value("select error_message from metrics.runs where run_id = \(run)")?.contains("broke on purpose") == true)
-        XCTAssertEqual(try pendingRows(), "0")
-        XCTAssertEqual(try count("metrics.pending_runs"), 0)
-        for table in ["metrics.volumes", "metrics.run_data_quality", "metrics.rates", "metrics.case_period_results"] {
-            XCTAssertEqual(try count("\(table) where run_id = \(run)"), 0, "\(table) holds nothing of the failed run")
-        }
+        try assertKeptNothing(of: run)
     }
 
     func testFailureOnTheFirstConnectionCancelsTheSecondsStatement() throws {
@@ -181,13 +185,9 @@ final class SecondConnectionRunTests: AggregateTestCase {
             $$;
             """)
         let started = Date()
-        XCTAssertThrowsError(try aggregate(from: "2024-01-01", to: "2024-04-01", period: .month)) { error in
-            XCTAssertTrue("\(error)".contains("rates broke on purpose"), "the first connection's error is the run's: \(error)")
-        }
+        let run = try failingAggregate(saying: "rates broke on purpose") // the first connection's error is the run's
         XCTAssertLessThan(Date().timeIntervalSince(started), 60, "the second connection's two-minute statement was cancelled")
-        let run = try connection.query("select max(run_id) from metrics.runs").scalar(Int64.self)
-        XCTAssertEqual(try value("select status from metrics.runs where run_id = \(run)"), "failed")
-        XCTAssertEqual(try pendingRows(), "0")
+        try assertKeptNothing(of: run)
     }
 
     func testRunWithoutASecondConnectionComputesItsVolumesOnTheFirst() throws {
