@@ -145,8 +145,9 @@ public struct AggregateRunner {
     /// and `complete_run` would refuse). A failure of either part ends the run; a failure here
     /// cancels the second connection's statement rather than waiting for it to finish. A failure
     /// there is seen once this connection's `compute_run` returns. When no second connection can
-    /// be opened, this one computes its part too, after its own (the run is then as slow as on
-    /// one connection, never refused for it).
+    /// be opened (a connection limit, most often; the figures do not depend on which connection
+    /// computes them), this one computes its part too, after its own, and says so: the run is
+    /// then as slow as on one connection, never refused for it.
     private func compute(_ runID: Int64) throws {
         try connection.call("metrics.prepare_run", runID)
         let beside = SecondConnectionCall(sameDatabaseAs: connection, applicationName: "throughcare aggregate run \(runID) volumes",

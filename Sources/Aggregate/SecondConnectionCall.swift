@@ -56,12 +56,18 @@ final class SecondConnectionCall: @unchecked Sendable {
     }
 
     /// Asks the server to stop the call (the run's other part failed, so its result is not
-    /// wanted); `wait` then returns at once, or when the statement notices. A cancel that reaches
-    /// the session in the instant between its setup and the call is ignored by the server: the
-    /// call then runs to its end, which costs time, never a result.
+    /// wanted); `wait` then returns once the statement notices. A cancel that reaches the session
+    /// between two statements is ignored by the server, so `wait` sends it again every second
+    /// until the call has ended.
     func cancel() {
         ended.lock()
         cancelled = true
+        ended.unlock()
+        sendCancel()
+    }
+
+    private func sendCancel() {
+        ended.lock()
         let request = outcome == nil ? cancelRequest : nil
         ended.unlock()
         request?.send()
@@ -79,7 +85,17 @@ final class SecondConnectionCall: @unchecked Sendable {
     @discardableResult
     func wait(relayingNoticesTo relay: ((String) -> Void)?) throws -> Ending {
         ended.lock()
-        while outcome == nil { ended.wait() }
+        while outcome == nil {
+            if cancelled {
+                if !ended.wait(until: Date(timeIntervalSinceNow: 1)) {
+                    ended.unlock()
+                    sendCancel()
+                    ended.lock()
+                }
+            } else {
+                ended.wait()
+            }
+        }
         let result = outcome!
         let connectionFailure = connectionFailure
         let unrelayed = notices

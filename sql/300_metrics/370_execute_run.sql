@@ -399,13 +399,15 @@ as $$
 declare
     step_started timestamptz;
     volume_rows bigint;
+    lock_timeout_on_entry constant text := current_setting('lock_timeout');
 begin
     -- The run's own session holds its locks while it waits for this one, a wait the server's
     -- deadlock detector cannot see: were this call to queue for a lock behind another session's
     -- DDL, itself queued behind the run, all three would wait for ever. Such a wait ends the run
-    -- instead, after a minute (the tool's own migrations give up after 10 s; a session's own
-    -- lock_timeout, when set, is kept).
-    if current_setting('lock_timeout') = '0' then
+    -- instead, after a minute (the tool's own migrations give up after THROUGHCARE_LOCK_TIMEOUT,
+    -- 15 s by default; a session's own lock_timeout, when set, is kept). Put back at the end, for
+    -- a caller that goes on in the same transaction (metrics.execute_run).
+    if lock_timeout_on_entry = '0' then
         perform set_config('lock_timeout', '1min', true);
     end if;
     perform metrics.plan_for_run_scopes(p_run_id);
@@ -416,6 +418,7 @@ begin
     -- last, so it commits with the rows it vouches for
     insert into metrics.pending_runs (run_id, volumes) values (p_run_id, volume_rows)
     on conflict (run_id) do update set volumes = excluded.volumes, finished_at = excluded.finished_at;
+    perform set_config('lock_timeout', lock_timeout_on_entry, true);
 end;
 $$;
 comment on function metrics.compute_run_beside(bigint) is 'The part of a run computed on its second connection, after metrics.prepare_run and beside metrics.compute_run: metrics.fill_pending_volumes and metrics.fill_pending_data_quality, then its row in metrics.pending_runs.';
