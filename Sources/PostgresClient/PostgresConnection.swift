@@ -1,11 +1,10 @@
 import Foundation
 import CLibPQ
 
-/// A transaction's isolation level (`begin isolation level …`).
+/// A transaction's isolation level (`begin isolation level …`): the one a caller needs whatever
+/// the session's default; add others when a caller needs them.
 public enum TransactionIsolation: String, Sendable {
     case readCommitted = "read committed"
-    case repeatableRead = "repeatable read"
-    case serializable
 }
 
 /// One libpq connection. Not Sendable: keep it owned by one task, open one per task.
