@@ -68,7 +68,7 @@ let package = Package(
         .testTarget(name: "TransformTests", dependencies: ["Ingest", "Transform", "PostgresClient", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "ExportTests", dependencies: ["Export", .product(name: "Mustache", package: "swift-mustache")]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Export", "Ingest", "Transform", "Aggregate", "ExtractGenerator", "PostgresClient", "LocalPostgres", "TestSupport"]),
-        .testTarget(name: "AggregateTests", dependencies: ["Ingest", "Transform", "Aggregate", "Export", "PostgresClient", "LocalPostgres", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "AggregateTests", dependencies: ["Ingest", "Transform", "Aggregate", "Export", "PostgresClient", "LocalPostgres", "Warehouse", "TestSupport"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]
 )

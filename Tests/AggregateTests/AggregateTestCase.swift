@@ -85,6 +85,11 @@ class AggregateTestCase: XCTestCase {
         try rows(sql).map { $0.first ?? nil }
     }
 
+    /// Every core.contacts row, hashed in key order.
+    func coreFingerprint() throws -> String? {
+        try value("select count(*)::text || ':' || md5(string_agg(c::text, '|' order by c.contact_id)) from core.contacts as c")
+    }
+
     func count(_ relation: String) throws -> Int {
         try connection.query("select count(*) from \(SQLQuery(unsafeSQL: relation))").scalar(Int.self)
     }

@@ -3,6 +3,7 @@ import PostgresClient
 import ThroughcareCore
 import Transform
 import TestSupport
+import Warehouse
 import XCTest
 
 /// `throughcare.schema_version` is the one record of the schema: each unit's checksum (step 0)
@@ -45,6 +46,47 @@ final class SchemaVersionTests: AggregateTestCase {
         XCTAssertGreaterThan(try aggregate(from: "2024-01-01", to: "2024-04-01"), 0)
         XCTAssertEqual(try value("select count(*)::text from throughcare.schema_version where unit = 'core' and checksum = 'older'"), "0")
         XCTAssertEqual(try value("select (to_regprocedure('core.responsible_given(date, text, date)') is not null)::text"), "true")
+    }
+
+    /// core.contacts as a tool before the partition made it, a plain table, with views on it (an
+    /// analyst's, and one on that): the upgrade makes the table the partition, every row kept, and
+    /// binds the views to the new parent, so full builds can replace the partition beneath them.
+    func testPlainContactsOfAnOlderToolBecomeThePartitionKeepingRowsAndViews() throws {
+        try load(fixture: "keywork")
+        let rowsBefore = try coreFingerprint()
+        try connection.execute(script: """
+            alter table core.contacts detach partition core.contacts_all;
+            drop table core.contacts cascade;
+            alter table core.contacts_all rename to contacts;
+            alter index core.contacts_all_pkey rename to contacts_pkey;
+            create function core.contacts_from_staging(p_after_batch bigint) returns setof core.contacts
+                language sql stable as $$ select * from core.contacts $$;
+            create view public.contacts_per_case as select case_id, count(*) as contacts from core.contacts group by case_id;
+            create view public.busiest_case as select * from public.contacts_per_case order by contacts desc, case_id limit 1;
+            update throughcare.schema_version set checksum = 'older' where unit = 'core' and step = 0;
+            """)
+        let oldTable = try value("select 'core.contacts'::regclass::oid::text")
+        let perCase = try rows("select case_id, contacts::text from public.contacts_per_case order by case_id")
+        XCTAssertGreaterThan(perCase.count, 0)
+
+        try WarehouseSchema.prepare(connection, [.core])
+        XCTAssertEqual(try value("select relkind::text from pg_class where oid = 'core.contacts'::regclass"), "p")
+        XCTAssertEqual(try column("select inhrelid::text from pg_inherits where inhparent = 'core.contacts'::regclass"), [oldTable],
+                       "the old table, not a copy, is the partition")
+        XCTAssertEqual(try coreFingerprint(), rowsBefore)
+        XCTAssertEqual(try column("""
+            select distinct d.refobjid::regclass::text
+            from pg_depend as d join pg_rewrite as r on r.oid = d.objid
+            where r.ev_class = 'public.contacts_per_case'::regclass and d.refobjid::regclass::text like 'core.%'
+            """), ["core.contacts"])
+
+        // A full build drops the old partition: nothing may still hold on to it.
+        try TransformRunner(connection: connection).run(parameters: RunParameters(), fullRebuild: true)
+        XCTAssertNotEqual(try column("select inhrelid::text from pg_inherits where inhparent = 'core.contacts'::regclass"), [oldTable])
+        XCTAssertEqual(try coreFingerprint(), rowsBefore)
+        assertRows(try rows("select case_id, contacts::text from public.contacts_per_case order by case_id"), perCase)
+        XCTAssertEqual(try value("select count(*)::text from public.busiest_case"), "1")
+        XCTAssertGreaterThan(try aggregate(from: "2024-01-01", to: "2024-04-01"), 0)
     }
 
     func testADatabaseWithTwoRecordsIsBroughtToOneKeepingWhenStepsWereApplied() throws {

@@ -216,9 +216,4 @@ final class TransformTopUpTests: AggregateTestCase {
             .run(directory: directory.path)
         XCTAssertFalse(report.anyFailed, "\(directory.lastPathComponent): \(report.files.filter { $0.status != .loaded }.map(\.file))")
     }
-
-    /// Every core.contacts row, hashed in key order.
-    func coreFingerprint() throws -> String? {
-        try value("select count(*)::text || ':' || md5(string_agg(c::text, '|' order by c.contact_id)) from core.contacts as c")
-    }
 }

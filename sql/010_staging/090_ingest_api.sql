@@ -7,6 +7,7 @@ create or replace function ingest.staging_table(p_entity text)
 returns regclass
 language plpgsql
 stable
+parallel safe
 as $$
 declare
     found regclass := to_regclass(format('staging.%I', p_entity));
@@ -235,6 +236,7 @@ create or replace function ingest.staged_block_ranges(p_entity text, p_after_bat
 returns table (first_block bigint, end_block bigint, whole_table boolean)
 language sql
 stable
+parallel safe
 as $$
     with loads as (
         select b.filenode, b.blocks
@@ -273,6 +275,8 @@ create or replace function ingest.staged_contacts(p_after_batch bigint)
 returns setof staging.contacts
 language sql
 stable
+-- read by the full build's parallel CREATE TABLE AS of core.contacts
+parallel safe
 as $$
     select s.*
     from (

@@ -1,8 +1,13 @@
 -- core.contacts: the table, its comments and its indexes: once-only DDL, applied by the migrator
 -- when this file changes. sql/100_core/150_contacts.sql fills it on every full build.
--- Its secondary indexes are not here, and its primary key is here only for a new table: the model
--- drops them before each full load and builds them after it (one sort each), which is far
--- cheaper than keeping them up to date row by row.
+--
+-- A partitioned table with one partition, core.contacts_all, holding every row. The partition
+-- is what a full build replaces (sql/100_core/150_contacts.sql): it fills a new one with CREATE
+-- TABLE AS, which runs in parallel where INSERT ... SELECT cannot, builds its indexes, and
+-- attaches it (core.attach_contacts_partition). The parent, which every view and query names,
+-- stays the same object, so views on it (quality's, an analyst's) survive each build. Its range
+-- covers every contact_id, so the one partition holds all rows and the primary key on
+-- contact_id alone stays a real key.
 create table if not exists core.contacts (
     contact_id       text not null,
     case_id          text not null,
@@ -16,7 +21,69 @@ create table if not exists core.contacts (
     is_completed     boolean not null,
     is_live          boolean not null,
     constraint contacts_pkey primary key (contact_id)
-);
+) partition by range (contact_id);
+
+-- A database made before the partition: its plain table becomes the partition, rows and indexes
+-- kept (renames only, no copy), under a new partitioned core.contacts. Views bound to the old
+-- table are bound to it again by name, so they read the parent from now on (else they would keep
+-- reading the old partition and stop the next full build from dropping it). A view this role
+-- cannot replace, or a materialized view, stops the upgrade with their names: nothing changes.
+do $$
+declare
+    session_path text := current_setting('search_path');
+    old_views text[];
+    old_definitions text[];
+    old_options text[];
+    pinned text;
+    i int;
+begin
+    if (select c.relkind from pg_catalog.pg_class as c where c.oid = to_regclass('core.contacts')) is distinct from 'r' then
+        return;
+    end if;
+    -- qualified names in the definitions below, whatever the session's search_path
+    perform set_config('search_path', 'pg_catalog', true);
+    create temporary table contacts_dependents on commit drop as
+    select v.oid, v.relkind, pg_has_role(v.relowner, 'USAGE') as replaceable
+    from (select distinct r.ev_class as oid
+          from pg_depend as d
+          join pg_rewrite as r on r.oid = d.objid
+          where d.classid = 'pg_rewrite'::regclass
+            and d.refobjid = 'core.contacts'::regclass
+            and r.ev_class <> 'core.contacts'::regclass) as dependent
+    join pg_class as v on v.oid = dependent.oid;
+    select string_agg(format('%s (owner %s)', d.oid::regclass, pg_get_userbyid(v.relowner)), ', ' order by d.oid)
+      into pinned
+      from pg_temp.contacts_dependents as d
+      join pg_class as v on v.oid = d.oid
+     where d.relkind <> 'v' or not d.replaceable;
+    if pinned is not null then
+        raise exception 'cannot make core.contacts partitioned: % read it and cannot be rebound by %', pinned, current_user
+            using errcode = 'dependent_objects_still_exist',
+                  hint = 'Drop them (their owners can), run throughcare again, then create them again: they will read core.contacts as before.';
+    end if;
+    select array_agg(d.oid::regclass::text order by d.oid),
+           array_agg(pg_get_viewdef(d.oid) order by d.oid),
+           array_agg(array_to_string(v.reloptions, ', ') order by d.oid)
+      into old_views, old_definitions, old_options
+      from pg_temp.contacts_dependents as d
+      join pg_class as v on v.oid = d.oid;
+    -- its rowtype is this function's return type; the function is made again below
+    drop function if exists core.contacts_from_staging(bigint);
+    alter table core.contacts rename to contacts_all;
+    alter index core.contacts_pkey rename to contacts_all_pkey;
+    create table core.contacts_partitioned (like core.contacts_all) partition by range (contact_id);
+    alter table core.contacts_partitioned rename to contacts;
+    alter table core.contacts add constraint contacts_pkey primary key (contact_id);
+    alter table core.contacts attach partition core.contacts_all for values from (minvalue) to (maxvalue);
+    for i in 1 .. coalesce(array_length(old_views, 1), 0) loop
+        execute format('create or replace view %s%s as %s', old_views[i],
+                       case when old_options[i] <> '' then format(' with (%s)', old_options[i]) else '' end,
+                       old_definitions[i]);
+    end loop;
+    perform set_config('search_path', session_path, true);
+end;
+$$;
+
 comment on table core.contacts is 'Every recorded contact whose case is in core.cases (the big table). Count contacts by distinct contact_id.';
 comment on column core.contacts.contact_id is 'Contact identifier.';
 comment on column core.contacts.case_id is 'The case the contact is about.';
@@ -30,6 +97,35 @@ comment on column core.contacts.duration_minutes is 'Length in minutes (0-1440),
 comment on column core.contacts.is_completed is 'outcome = completed.';
 comment on column core.contacts.is_live is 'channel is face_to_face or video (a "live" contact).';
 
+-- A new database's partition, empty until the first full build replaces it.
+create table if not exists core.contacts_all partition of core.contacts for values from (minvalue) to (maxvalue);
+
+-- The last step of a full build's contacts (sql/100_core/150_contacts.sql): the table it made
+-- with CREATE TABLE AS, indexed, becomes core.contacts' partition. CREATE TABLE AS makes every
+-- column nullable, and a partition must have its parent's NOT NULLs: they are read from the
+-- parent, not written a second time, and one scan of the table checks them all. The range
+-- covers every key, so with contact_id NOT NULL the attach itself reads no row.
+create or replace function core.attach_contacts_partition()
+returns void
+language plpgsql
+as $$
+declare
+    not_null text;
+begin
+    select string_agg(format('alter column %I set not null', a.attname), ', ' order by a.attnum)
+      into not_null
+      from pg_catalog.pg_attribute as a
+     where a.attrelid = 'core.contacts'::regclass
+       and a.attnum > 0
+       and not a.attisdropped
+       and a.attnotnull;
+    execute format('alter table core.contacts_all %s', not_null);
+    alter table core.contacts attach partition core.contacts_all for values from (minvalue) to (maxvalue);
+    comment on table core.contacts_all is 'The one partition of core.contacts, holding every row; each full build replaces it. Query core.contacts.';
+end;
+$$;
+comment on function core.attach_contacts_partition() is 'Makes core.contacts_all, just filled and indexed by a full build, the partition of core.contacts: the parent''s NOT NULL columns, then ATTACH PARTITION for every contact_id.';
+
 -- How a staged contact becomes a core contact, written once for the full build
 -- (sql/100_core/150_contacts.sql) and for a top-up (core.top_up_contacts): the contacts of
 -- batches after p_after_batch (0: all of them).
@@ -38,6 +134,8 @@ create or replace function core.contacts_from_staging(p_after_batch bigint)
 returns setof core.contacts
 language sql
 stable
+-- so the full build's CREATE TABLE AS can run it in parallel workers
+parallel safe
 as $$
     select
         s.contact_id,
