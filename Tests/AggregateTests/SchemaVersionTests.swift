@@ -54,16 +54,10 @@ final class SchemaVersionTests: AggregateTestCase {
     func testPlainContactsOfAnOlderToolBecomeThePartitionKeepingRowsAndViews() throws {
         try load(fixture: "keywork")
         let rowsBefore = try coreFingerprint()
+        try makeContactsPlainAsAnOlderToolLeftThem()
         try connection.execute(script: """
-            alter table core.contacts detach partition core.contacts_all;
-            drop table core.contacts cascade;
-            alter table core.contacts_all rename to contacts;
-            alter index core.contacts_all_pkey rename to contacts_pkey;
-            create function core.contacts_from_staging(p_after_batch bigint) returns setof core.contacts
-                language sql stable as $$ select * from core.contacts $$;
             create view public.contacts_per_case as select case_id, count(*) as contacts from core.contacts group by case_id;
             create view public.busiest_case as select * from public.contacts_per_case order by contacts desc, case_id limit 1;
-            update throughcare.schema_version set checksum = 'older' where unit = 'core' and step = 0;
             """)
         let oldTable = try value("select 'core.contacts'::regclass::oid::text")
         let perCase = try rows("select case_id, contacts::text from public.contacts_per_case order by case_id")
@@ -87,6 +81,45 @@ final class SchemaVersionTests: AggregateTestCase {
         assertRows(try rows("select case_id, contacts::text from public.contacts_per_case order by case_id"), perCase)
         XCTAssertEqual(try value("select count(*)::text from public.busiest_case"), "1")
         XCTAssertGreaterThan(try aggregate(from: "2024-01-01", to: "2024-04-01"), 0)
+    }
+
+    /// A view of another role's on the old table cannot be bound to the new parent by this role:
+    /// the upgrade stops, names it, and leaves core.contacts as it was.
+    func testAnotherRolesViewOnPlainContactsStopsTheUpgradeChangingNothing() throws {
+        guard let adminInfo = try TestCluster.adminConninfo(database: database.name) else {
+            throw XCTSkip("no superuser for DATABASE_URL's server")
+        }
+        try load(fixture: "keywork")
+        let rowsBefore = try coreFingerprint()
+        try makeContactsPlainAsAnOlderToolLeftThem()
+        let admin = try PostgresConnection(adminInfo)
+        try admin.execute(script: "create view public.analysts_contacts as select contact_id, case_id from core.contacts")
+
+        XCTAssertThrowsError(try WarehouseSchema.prepare(connection, [.core])) { error in
+            XCTAssertTrue("\(error)".contains("public.analysts_contacts"), "\(error)")
+        }
+        XCTAssertEqual(try value("select relkind::text from pg_class where oid = 'core.contacts'::regclass"), "r")
+        XCTAssertEqual(try coreFingerprint(), rowsBefore)
+        XCTAssertEqual(try value("select count(*)::text from throughcare.schema_version where unit = 'core' and checksum = 'older'"), "1")
+
+        try admin.execute(script: "drop view public.analysts_contacts")
+        try WarehouseSchema.prepare(connection, [.core])
+        XCTAssertEqual(try value("select relkind::text from pg_class where oid = 'core.contacts'::regclass"), "p")
+        XCTAssertEqual(try coreFingerprint(), rowsBefore)
+    }
+
+    /// core.contacts back in the shape of a tool before the partition: one plain table, a function
+    /// returning its rowtype, core's DDL to be applied again.
+    private func makeContactsPlainAsAnOlderToolLeftThem() throws {
+        try connection.execute(script: """
+            alter table core.contacts detach partition core.contacts_all;
+            drop table core.contacts cascade;
+            alter table core.contacts_all rename to contacts;
+            alter index core.contacts_all_pkey rename to contacts_pkey;
+            create function core.contacts_from_staging(p_after_batch bigint) returns setof core.contacts
+                language sql stable as $$ select * from core.contacts $$;
+            update throughcare.schema_version set checksum = 'older' where unit = 'core' and step = 0;
+            """)
     }
 
     func testADatabaseWithTwoRecordsIsBroughtToOneKeepingWhenStepsWereApplied() throws {
