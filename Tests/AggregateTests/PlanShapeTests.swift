@@ -37,4 +37,24 @@ final class PlanShapeTests: AggregateTestCase {
         XCTAssertFalse(plan.contains { $0.contains("Values Scan") || $0.contains("Append") }, plan.joined(separator: "\n"))
         XCTAssertTrue(plan.contains { $0.contains("probation_region") }, plan.joined(separator: "\n"))
     }
+
+    /// A full build fills core.contacts' new partition with CREATE TABLE AS so that its query runs
+    /// in parallel workers: every function it reads through must be parallel safe, or the plan
+    /// silently stays on one core (21 s instead of 11 s for a national year). Sizes and costs
+    /// are set so that even the fixture's few rows get a parallel plan when one is allowed.
+    func testFullBuildReadsStagedContactsInParallel() throws {
+        try load(fixture: "keywork")
+        try connection.execute(script: """
+            set parallel_setup_cost = 0;
+            set parallel_tuple_cost = 0;
+            set min_parallel_table_scan_size = 0;
+            set min_parallel_index_scan_size = 0;
+            """)
+        let plan = try column("""
+            explain (costs off)
+            create table pg_temp.next_contacts as select * from core.contacts_from_staging(0)
+            """).compactMap { $0 }
+        XCTAssertTrue(plan.contains { $0.contains("Gather") }, plan.joined(separator: "\n"))
+        XCTAssertTrue(plan.contains { $0.contains("Parallel Seq Scan on contacts") }, plan.joined(separator: "\n"))
+    }
 }

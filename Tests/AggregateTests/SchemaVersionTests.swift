@@ -3,6 +3,7 @@ import PostgresClient
 import ThroughcareCore
 import Transform
 import TestSupport
+import ThroughcareCore
 import Warehouse
 import XCTest
 
@@ -56,8 +57,10 @@ final class SchemaVersionTests: AggregateTestCase {
         let rowsBefore = try coreFingerprint()
         try makeContactsPlainAsAnOlderToolLeftThem()
         try connection.execute(script: """
-            create view public.contacts_per_case as select case_id, count(*) as contacts from core.contacts group by case_id;
+            create view public.contacts_per_case with (security_barrier) as
+                select case_id, count(*) as contacts from core.contacts group by case_id;
             create view public.busiest_case as select * from public.contacts_per_case order by contacts desc, case_id limit 1;
+            grant references on core.contacts to public;
             """)
         let oldTable = try value("select 'core.contacts'::regclass::oid::text")
         let perCase = try rows("select case_id, contacts::text from public.contacts_per_case order by case_id")
@@ -73,6 +76,18 @@ final class SchemaVersionTests: AggregateTestCase {
             from pg_depend as d join pg_rewrite as r on r.oid = d.objid
             where r.ev_class = 'public.contacts_per_case'::regclass and d.refobjid::regclass::text like 'core.%'
             """), ["core.contacts"])
+        XCTAssertEqual(try value("select array_to_string(reloptions, ',') from pg_class where oid = 'public.contacts_per_case'::regclass"),
+                       "security_barrier=true")
+        XCTAssertEqual(try column("""
+            select distinct v.relname::text
+            from pg_depend as d join pg_rewrite as r on r.oid = d.objid join pg_class as v on v.oid = r.ev_class
+            where d.refobjid = 'core.contacts_all'::regclass and v.oid <> 'core.contacts_all'::regclass
+            """), [], "the tool's quality views, made again on the plain table, read the parent too")
+        XCTAssertGreaterThan(try count("quality.summary"), 0)
+        XCTAssertEqual(try value("""
+            select count(*)::text from pg_class as c cross join lateral aclexplode(c.relacl) as g
+            where c.oid = 'core.contacts'::regclass and g.grantee = 0 and g.privilege_type = 'REFERENCES'
+            """), "1", "the old table's grants are the parent's")
 
         // A full build drops the old partition: nothing may still hold on to it.
         try TransformRunner(connection: connection).run(parameters: RunParameters(), fullRebuild: true)
@@ -120,6 +135,11 @@ final class SchemaVersionTests: AggregateTestCase {
                 language sql stable as $$ select * from core.contacts $$;
             update throughcare.schema_version set checksum = 'older' where unit = 'core' and step = 0;
             """)
+        // the tool's own views (quality's, views on views among them) on the plain table, as an
+        // older build left them
+        for file in try ProjectResources.sqlFiles(in: ["200_quality"]) {
+            try connection.execute(script: SQLQuery(unsafeSQL: try String(contentsOf: file, encoding: .utf8)))
+        }
     }
 
     func testADatabaseWithTwoRecordsIsBroughtToOneKeepingWhenStepsWereApplied() throws {

@@ -24,50 +24,71 @@ create table if not exists core.contacts (
 ) partition by range (contact_id);
 
 -- A database made before the partition: its plain table becomes the partition, rows and indexes
--- kept (renames only, no copy), under a new partitioned core.contacts. Views bound to the old
--- table are bound to it again by name, so they read the parent from now on (else they would keep
--- reading the old partition and stop the next full build from dropping it). A view this role
--- cannot replace, or a materialized view, stops the upgrade with their names: nothing changes.
+-- kept (renames only, no copy), under a new partitioned core.contacts with the same grants. Views
+-- bound to the old table are bound to it again by name, so they read the parent from now on (else
+-- they would keep reading the old partition and stop the next full build from dropping it).
+-- Whatever else holds on to the old table or its rowtype (another role's view, a materialized
+-- view, a foreign key, a function of its rowtype), or lives on it and would go with it at the
+-- next full build (a trigger, a policy, extended statistics, a publication), stops the upgrade
+-- with its name: nothing changes.
 do $$
 declare
     session_path text := current_setting('search_path');
+    old_table oid := to_regclass('core.contacts');
+    old_rowtype oid;
     old_views text[];
     old_definitions text[];
     old_options text[];
+    old_grants text[];
     pinned text;
     i int;
 begin
-    if (select c.relkind from pg_catalog.pg_class as c where c.oid = to_regclass('core.contacts')) is distinct from 'r' then
+    if (select c.relkind from pg_catalog.pg_class as c where c.oid = old_table) is distinct from 'r' then
         return;
     end if;
     -- qualified names in the definitions below, whatever the session's search_path
     perform set_config('search_path', 'pg_catalog', true);
-    create temporary table contacts_dependents on commit drop as
-    select v.oid, v.relkind, pg_has_role(v.relowner, 'USAGE') as replaceable
-    from (select distinct r.ev_class as oid
-          from pg_depend as d
-          join pg_rewrite as r on r.oid = d.objid
-          where d.classid = 'pg_rewrite'::regclass
-            and d.refobjid = 'core.contacts'::regclass
-            and r.ev_class <> 'core.contacts'::regclass) as dependent
-    join pg_class as v on v.oid = dependent.oid;
-    select string_agg(format('%s (owner %s)', d.oid::regclass, pg_get_userbyid(v.relowner)), ', ' order by d.oid)
-      into pinned
-      from pg_temp.contacts_dependents as d
-      join pg_class as v on v.oid = d.oid
-     where d.relkind <> 'v' or not d.replaceable;
-    if pinned is not null then
-        raise exception 'cannot make core.contacts partitioned: % read it and cannot be rebound by %', pinned, current_user
-            using errcode = 'dependent_objects_still_exist',
-                  hint = 'Drop them (their owners can), run throughcare again, then create them again: they will read core.contacts as before.';
-    end if;
-    select array_agg(d.oid::regclass::text order by d.oid),
-           array_agg(pg_get_viewdef(d.oid) order by d.oid),
-           array_agg(array_to_string(v.reloptions, ', ') order by d.oid)
+    old_rowtype := (select c.reltype from pg_class as c where c.oid = old_table);
+    -- the views this role can make again on the new parent
+    select array_agg(v.oid::regclass::text order by v.oid),
+           array_agg(pg_get_viewdef(v.oid) order by v.oid),
+           array_agg(array_to_string(v.reloptions, ', ') order by v.oid)
       into old_views, old_definitions, old_options
-      from pg_temp.contacts_dependents as d
-      join pg_class as v on v.oid = d.oid;
-    -- its rowtype is this function's return type; the function is made again below
+      from pg_class as v
+     where v.relkind = 'v'
+       and pg_has_role(v.relowner, 'USAGE')
+       and exists (select from pg_depend as d
+                   join pg_rewrite as r on r.oid = d.objid
+                   where d.classid = 'pg_rewrite'::regclass and d.refobjid = old_table and r.ev_class = v.oid);
+    select string_agg(held.name, ', ' order by held.name)
+      into pinned
+      from (select distinct
+                   case when d.classid = 'pg_rewrite'::regclass
+                        then format('%s %s (owner %s)', case v.relkind when 'm' then 'materialized view' when 'v' then 'view' else 'rule on' end,
+                                    v.oid::regclass, pg_get_userbyid(v.relowner))
+                        else pg_describe_object(d.classid, d.objid, d.objsubid) end as name
+            from pg_depend as d
+            left join pg_rewrite as r on d.classid = 'pg_rewrite'::regclass and r.oid = d.objid
+            left join pg_class as v on v.oid = r.ev_class
+            where d.refobjid in (old_table, old_rowtype)
+              and (d.deptype = 'n'
+                   or (d.deptype = 'a' and d.classid in ('pg_trigger'::regclass, 'pg_policy'::regclass, 'pg_statistic_ext'::regclass,
+                                                         'pg_publication_rel'::regclass, 'pg_rewrite'::regclass)))
+              -- remade below: the views above, and the function returning the rowtype
+              and not coalesce(v.oid::regclass::text = any (old_views), false)
+              and d.objid is distinct from to_regprocedure('core.contacts_from_staging(bigint)')) as held;
+    if pinned is not null then
+        raise exception 'cannot make core.contacts partitioned: % depend on it and cannot be moved to the new table by %', pinned, current_user
+            using errcode = 'dependent_objects_still_exist',
+                  hint = 'Drop them (their owners can), run throughcare again, then create them again on core.contacts.';
+    end if;
+    select array_agg(format('grant %s on core.contacts to %s', g.privilege_type,
+                            case when g.grantee = 0 then 'public' else quote_ident(pg_get_userbyid(g.grantee)) end))
+      into old_grants
+      from pg_class as c
+     cross join lateral aclexplode(c.relacl) as g
+     where c.oid = old_table
+       and g.grantee <> c.relowner;
     drop function if exists core.contacts_from_staging(bigint);
     alter table core.contacts rename to contacts_all;
     alter index core.contacts_pkey rename to contacts_all_pkey;
@@ -75,11 +96,16 @@ begin
     alter table core.contacts_partitioned rename to contacts;
     alter table core.contacts add constraint contacts_pkey primary key (contact_id);
     alter table core.contacts attach partition core.contacts_all for values from (minvalue) to (maxvalue);
+    for i in 1 .. coalesce(array_length(old_grants, 1), 0) loop
+        execute old_grants[i];
+    end loop;
     for i in 1 .. coalesce(array_length(old_views, 1), 0) loop
         execute format('create or replace view %s%s as %s', old_views[i],
                        case when old_options[i] <> '' then format(' with (%s)', old_options[i]) else '' end,
                        old_definitions[i]);
     end loop;
+    -- autovacuum never analyses a partitioned table, and an aggregate may run before any build
+    analyze core.contacts;
     perform set_config('search_path', session_path, true);
 end;
 $$;
