@@ -49,53 +49,83 @@ final class SchemaVersionTests: AggregateTestCase {
         XCTAssertEqual(try value("select (to_regprocedure('core.responsible_given(date, text, date)') is not null)::text"), "true")
     }
 
-    /// core.contacts as a tool before the partition made it, a plain table, with views on it (an
-    /// analyst's, and one on that): the upgrade makes the table the partition, every row kept, and
-    /// binds the views to the new parent, so full builds can replace the partition beneath them.
-    func testPlainContactsOfAnOlderToolBecomeThePartitionKeepingRowsAndViews() throws {
+    /// core.contacts as a tool before the partitions made it, a plain table, with views on it (an
+    /// analyst's, and one on that): the upgrade makes the table the history partition, every row
+    /// kept, and binds the views to the new parent, so full builds can replace the partitions
+    /// beneath them.
+    func testPlainContactsOfAnOlderToolBecomeTheHistoryKeepingRowsAndViews() throws {
         try load(fixture: "keywork")
         let rowsBefore = try coreFingerprint()
         try makeContactsPlainAsAnOlderToolLeftThem()
+        try assertUpgradeKeepsRowsViewsAndGrants(rowsBefore: rowsBefore)
+    }
+
+    /// core.contacts as the last tool made it, partitioned by contact_id with one partition
+    /// core.contacts_all: that partition becomes the history, rows and views kept, and the old
+    /// parent goes.
+    func testContactsPartitionedByIDBecomeTheHistoryKeepingRowsAndViews() throws {
+        try load(fixture: "keywork")
+        let rowsBefore = try coreFingerprint()
+        try makeContactsPartitionedByIDAsTheLastToolLeftThem()
+        try assertUpgradeKeepsRowsViewsAndGrants(rowsBefore: rowsBefore)
+        XCTAssertEqual(try value("select coalesce(to_regclass('core.contacts_upgrading')::text, 'gone')"), "gone")
+    }
+
+    /// With core.contacts in an older shape and core's DDL to apply: an analyst's views and a
+    /// grant on it survive the upgrade and the full builds after it, and the old rows are the
+    /// history partition until the first full build replaces it.
+    private func assertUpgradeKeepsRowsViewsAndGrants(rowsBefore: String?, file: StaticString = #filePath, line: UInt = #line) throws {
         try connection.execute(script: """
             create view public.contacts_per_case with (security_barrier) as
                 select case_id, count(*) as contacts from core.contacts group by case_id;
             create view public.busiest_case as select * from public.contacts_per_case order by contacts desc, case_id limit 1;
             grant references on core.contacts to public;
             """)
-        let oldTable = try value("select 'core.contacts'::regclass::oid::text")
+        let oldRows = try value("select min(tableoid)::oid::text from core.contacts")
+        let boundary = try XCTUnwrap(value("select (max(contact_date) + 1)::text from core.contacts"))
         let perCase = try rows("select case_id, contacts::text from public.contacts_per_case order by case_id")
-        XCTAssertGreaterThan(perCase.count, 0)
+        XCTAssertGreaterThan(perCase.count, 0, file: file, line: line)
 
         try WarehouseSchema.prepare(connection, [.core])
-        XCTAssertEqual(try value("select relkind::text from pg_class where oid = 'core.contacts'::regclass"), "p")
-        XCTAssertEqual(try column("select inhrelid::text from pg_inherits where inhparent = 'core.contacts'::regclass"), [oldTable],
-                       "the old table, not a copy, is the partition")
-        XCTAssertEqual(try coreFingerprint(), rowsBefore)
+        XCTAssertEqual(try value("select pg_get_partkeydef('core.contacts'::regclass)"), "RANGE (contact_date)", file: file, line: line)
+        XCTAssertEqual(try value("select 'core.contacts_history'::regclass::oid::text"), oldRows,
+                       "the old rows' table, not a copy, is the history", file: file, line: line)
+        XCTAssertEqual(try rows("""
+            select c.relname::text, pg_get_expr(c.relpartbound, c.oid)
+            from pg_inherits as i join pg_class as c on c.oid = i.inhrelid
+            where i.inhparent = 'core.contacts'::regclass order by 1
+            """), [["contacts_history", "FOR VALUES FROM (MINVALUE) TO ('\(boundary)')"],
+                   ["contacts_recent", "FOR VALUES FROM ('\(boundary)') TO (MAXVALUE)"]],
+               file: file, line: line)
+        XCTAssertEqual(try coreFingerprint(), rowsBefore, file: file, line: line)
         XCTAssertEqual(try column("""
             select distinct d.refobjid::regclass::text
             from pg_depend as d join pg_rewrite as r on r.oid = d.objid
             where r.ev_class = 'public.contacts_per_case'::regclass and d.refobjid::regclass::text like 'core.%'
-            """), ["core.contacts"])
+            """), ["core.contacts"], file: file, line: line)
         XCTAssertEqual(try value("select array_to_string(reloptions, ',') from pg_class where oid = 'public.contacts_per_case'::regclass"),
-                       "security_barrier=true")
+                       "security_barrier=true", file: file, line: line)
         XCTAssertEqual(try column("""
             select distinct v.relname::text
             from pg_depend as d join pg_rewrite as r on r.oid = d.objid join pg_class as v on v.oid = r.ev_class
-            where d.refobjid = 'core.contacts_all'::regclass and v.oid <> 'core.contacts_all'::regclass
-            """), [], "the tool's quality views, made again on the plain table, read the parent too")
-        XCTAssertGreaterThan(try count("quality.summary"), 0)
+            where d.refobjid = 'core.contacts_history'::regclass
+            """), [], "the tool's quality views, made again on the old table, read the parent too", file: file, line: line)
+        XCTAssertGreaterThan(try count("quality.summary"), 0, file: file, line: line)
         XCTAssertEqual(try value("""
             select count(*)::text from pg_class as c cross join lateral aclexplode(c.relacl) as g
             where c.oid = 'core.contacts'::regclass and g.grantee = 0 and g.privilege_type = 'REFERENCES'
-            """), "1", "the old table's grants are the parent's")
+            """), "1", "the old table's grants are the parent's", file: file, line: line)
+        XCTAssertEqual(try column("select indexrelid::regclass::text from pg_index where indrelid = 'core.contacts_history'::regclass order by 1"),
+                       ["core.contacts_history_case_type_date", "core.contacts_history_date_type", "core.contacts_history_pkey"],
+                       "the old indexes are the parent's, the key rebuilt with contact_date", file: file, line: line)
 
-        // A full build drops the old partition: nothing may still hold on to it.
+        // A full build drops the old rows' table: nothing may still hold on to it.
         try TransformRunner(connection: connection).run(parameters: RunParameters(), fullRebuild: true)
-        XCTAssertNotEqual(try column("select inhrelid::text from pg_inherits where inhparent = 'core.contacts'::regclass"), [oldTable])
-        XCTAssertEqual(try coreFingerprint(), rowsBefore)
-        assertRows(try rows("select case_id, contacts::text from public.contacts_per_case order by case_id"), perCase)
-        XCTAssertEqual(try value("select count(*)::text from public.busiest_case"), "1")
-        XCTAssertGreaterThan(try aggregate(from: "2024-01-01", to: "2024-04-01"), 0)
+        XCTAssertNotEqual(try value("select 'core.contacts_history'::regclass::oid::text"), oldRows, file: file, line: line)
+        XCTAssertEqual(try coreFingerprint(), rowsBefore, file: file, line: line)
+        assertRows(try rows("select case_id, contacts::text from public.contacts_per_case order by case_id"), perCase, file: file, line: line)
+        XCTAssertEqual(try value("select count(*)::text from public.busiest_case"), "1", file: file, line: line)
+        XCTAssertGreaterThan(try aggregate(from: "2024-01-01", to: "2024-04-01"), 0, file: file, line: line)
     }
 
     /// A view of another role's on the old table cannot be bound to the new parent by this role:
@@ -119,23 +149,53 @@ final class SchemaVersionTests: AggregateTestCase {
 
         try admin.execute(script: "drop view public.analysts_contacts")
         try WarehouseSchema.prepare(connection, [.core])
-        XCTAssertEqual(try value("select relkind::text from pg_class where oid = 'core.contacts'::regclass"), "p")
+        XCTAssertEqual(try value("select pg_get_partkeydef('core.contacts'::regclass)"), "RANGE (contact_date)")
         XCTAssertEqual(try coreFingerprint(), rowsBefore)
     }
 
-    /// core.contacts back in the shape of a tool before the partition: one plain table, a function
-    /// returning its rowtype, core's DDL to be applied again.
+    /// core.contacts back in the shape of a tool before the partitions: one plain table keyed by
+    /// contact_id with the tool's indexes, a function returning its rowtype, core's DDL to be
+    /// applied again.
     private func makeContactsPlainAsAnOlderToolLeftThem() throws {
         try connection.execute(script: """
-            alter table core.contacts detach partition core.contacts_all;
+            create table core.contacts_plain as select * from core.contacts;
             drop table core.contacts cascade;
-            alter table core.contacts_all rename to contacts;
-            alter index core.contacts_all_pkey rename to contacts_pkey;
+            alter table core.contacts_plain rename to contacts;
+            alter table core.contacts add constraint contacts_pkey primary key (contact_id);
+            \(Self.olderContactsIndexes(on: "core.contacts"))
+            """)
+        try leaveCoreAsAnOlderToolLeftIt()
+    }
+
+    /// core.contacts as the last tool left it: partitioned by contact_id, its one partition
+    /// core.contacts_all holding every row and the indexes.
+    private func makeContactsPartitionedByIDAsTheLastToolLeftThem() throws {
+        try connection.execute(script: """
+            create table core.contacts_all as select * from core.contacts;
+            drop table core.contacts cascade;
+            create table core.contacts (like core.contacts_all including all) partition by range (contact_id);
+            alter table core.contacts add constraint contacts_pkey primary key (contact_id);
+            alter table core.contacts_all add constraint contacts_all_pkey primary key (contact_id);
+            alter table core.contacts attach partition core.contacts_all for values from (minvalue) to (maxvalue);
+            \(Self.olderContactsIndexes(on: "core.contacts_all"))
+            """)
+        try leaveCoreAsAnOlderToolLeftIt()
+    }
+
+    private static func olderContactsIndexes(on table: String) -> SQLQuery {
+        SQLQuery(unsafeSQL: """
+        create index contacts_case_type_date on \(table) (case_id, contact_type, contact_date) include (is_completed, is_live, channel);
+        create index contacts_date_type on \(table) (contact_date, contact_type) include (case_id, is_completed);
+        """)
+    }
+
+    private func leaveCoreAsAnOlderToolLeftIt() throws {
+        try connection.execute(script: """
             create function core.contacts_from_staging(p_after_batch bigint) returns setof core.contacts
                 language sql stable as $$ select * from core.contacts $$;
             update throughcare.schema_version set checksum = 'older' where unit = 'core' and step = 0;
             """)
-        // the tool's own views (quality's, views on views among them) on the plain table, as an
+        // the tool's own views (quality's, views on views among them) on the old table, as an
         // older build left them
         for file in try ProjectResources.sqlFiles(in: ["200_quality"]) {
             try connection.execute(script: SQLQuery(unsafeSQL: try String(contentsOf: file, encoding: .utf8)))

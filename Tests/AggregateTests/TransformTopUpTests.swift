@@ -20,6 +20,10 @@ final class TransformTopUpTests: AggregateTestCase {
         XCTAssertEqual(try TransformRunner(connection: connection).run(parameters: RunParameters()).mode, .full)
         XCTAssertEqual(try value("select count(*)::text from core.contacts where contact_id = \(extract.resentID) and outcome = 'completed'"), "0",
                        "the re-sent contact's first version is not completed")
+        XCTAssertEqual(try partitions(), [["contacts_history", try count("core.contacts")], ["contacts_recent", 0]],
+                       "a full build's rows are all history")
+        XCTAssertEqual(try value("select (max(contact_date) + 1)::text from core.contacts"), try recentFrom(),
+                       "the recent partition takes every date after the build's latest contact")
 
         // The month's new contacts: nothing in staging replaced, so nothing in core to look for.
         try ingest(extract.month, mode: .incremental)
@@ -29,6 +33,8 @@ final class TransformTopUpTests: AggregateTestCase {
         XCTAssertEqual(month.contactsReplaced, 0, month.summary)
         XCTAssertEqual(month.contactsInserted, Int64(extract.monthRows), month.summary)
         XCTAssertEqual(try value("select mode from core.builds where build_id = \(month.buildID)"), "top_up")
+        let historyRows = try count("core.contacts_history")
+        XCTAssertEqual(try count("core.contacts_recent"), extract.monthRows, "a month of new contacts goes to the small partition")
 
         // Then a correction: an earlier contact re-sent, which replaces its row.
         try ingest(extract.correction, mode: .incremental)
@@ -39,12 +45,16 @@ final class TransformTopUpTests: AggregateTestCase {
         XCTAssertEqual(topUp.contactsInserted, 1, topUp.summary)
         XCTAssertEqual(try value("select outcome from core.contacts where contact_id = \(extract.resentID)"), "completed",
                        "the re-sent contact replaced its row")
+        XCTAssertEqual(try value("select tableoid::regclass::text from core.contacts where contact_id = \(extract.resentID)"), "core.contacts_history",
+                       "a late contact goes to the partition of its date")
+        XCTAssertEqual(try partitions(), [["contacts_history", historyRows], ["contacts_recent", extract.monthRows]])
         let coreAfterTopUp = try coreFingerprint()
         let topUpRun = try aggregate(from: "2024-10-01", to: "2025-01-01", period: .month)
 
         let rebuilt = try TransformRunner(connection: connection).run(parameters: RunParameters(), fullRebuild: true)
         XCTAssertEqual(rebuilt.mode, .full)
         XCTAssertEqual(try coreFingerprint(), coreAfterTopUp, "core after the top-up differs from a full rebuild")
+        XCTAssertEqual(try partitions(), [["contacts_history", historyRows + extract.monthRows], ["contacts_recent", 0]])
         let fullRun = try aggregate(from: "2024-10-01", to: "2025-01-01", period: .month)
         XCTAssertGreaterThan(Int(try XCTUnwrap(value("select count(*)::text from metrics.rates where run_id = \(fullRun)"))) ?? 0, 0)
         for (table, columns) in [("metrics.rates", "scope_type, scope_id, period_start, metric, numerator, denominator"),
@@ -209,6 +219,23 @@ final class TransformTopUpTests: AggregateTestCase {
         try [lines[0], resent.joined(separator: ",")].joined(separator: "\n").appending("\n")
             .write(to: correction.appendingPathComponent("contacts.csv"), atomically: true, encoding: .utf8)
         return SplitExtract(root: root, base: base, month: month, monthRows: after.count, correction: correction, resentID: resent[0])
+    }
+
+    /// Each partition of core.contacts with its rows.
+    func partitions() throws -> [[AnyHashable]] {
+        try rows("""
+            select c.relname::text, (select count(*) from core.contacts as t where t.tableoid = c.oid)::text
+            from pg_inherits as i join pg_class as c on c.oid = i.inhrelid
+            where i.inhparent = 'core.contacts'::regclass order by 1
+            """).map { [$0[0] ?? "", Int($0[1] ?? "") ?? -1] }
+    }
+
+    /// The first date core.contacts_recent holds.
+    func recentFrom() throws -> String? {
+        try value("""
+            select substring(pg_get_expr(c.relpartbound, c.oid) from 'FROM \\(''([0-9-]+)''\\)')
+            from pg_class as c where c.oid = 'core.contacts_recent'::regclass
+            """)
     }
 
     func ingest(_ directory: URL, mode: IngestMode, allowRejects: Bool = false) throws {

@@ -408,7 +408,7 @@ final class TransformRulesTests: XCTestCase {
         assertRows(try handoverRows(), first)
     }
 
-    /// Partitions (core.contacts_all) are storage: their parent carries the comments.
+    /// Partitions (core.contacts_history, core.contacts_recent) are storage: their parent carries the comments.
     func testEveryCoreAndQualityColumnHasAComment() throws {
         let relations = try connection.query("""
             select count(*)

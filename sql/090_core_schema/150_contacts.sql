@@ -1,13 +1,134 @@
 -- core.contacts: the table, its comments and its indexes: once-only DDL, applied by the migrator
 -- when this file changes. sql/100_core/150_contacts.sql fills it on every full build.
 --
--- A partitioned table with one partition, core.contacts_all, holding every row. The partition
--- is what a full build replaces (sql/100_core/150_contacts.sql): it fills a new one with CREATE
--- TABLE AS, which runs in parallel where INSERT ... SELECT cannot, builds its indexes, and
--- attaches it (core.attach_contacts_partition). The parent, which every view and query names,
--- stays the same object, so views on it (quality's, an analyst's) survive each build. Its range
--- covers every contact_id, so the one partition holds all rows and the primary key on
--- contact_id alone stays a real key.
+-- A table partitioned by contact_date into two:
+--   core.contacts_history: what the last full build wrote, every date up to its latest contact;
+--   core.contacts_recent:  the contacts dated after that, which top-ups (core.top_up_contacts) add.
+-- A full build replaces both (sql/100_core/150_contacts.sql): it fills a new history with CREATE
+-- TABLE AS, which runs in parallel where INSERT ... SELECT cannot, and attaches it
+-- (core.attach_contacts_history), which builds its indexes by sorting once. A month of new
+-- contacts then goes to a small table with small indexes, instead of a descent of three B-trees
+-- of 300-600 MB per row. The parent, which every view and query names, stays the same object, so
+-- views on it (quality's, an analyst's) survive each build.
+--
+-- A partition key must be part of the primary key, so it is (contact_id, contact_date). contact_id
+-- alone is still unique: staging holds one row per contact_id (an incremental load replaces a
+-- re-sent contact's row), and every build and top-up takes each staged contact at most once.
+
+-- A database made by an older throughcare: core.contacts was a plain table, or partitioned by
+-- contact_id with one partition core.contacts_all. Its rows become core.contacts_history, kept
+-- (renames, no copy; only the primary key is built again, with contact_date), under the new
+-- core.contacts made below, which gets the old table's grants and views: views bound to it are
+-- made again by name, so they read the new parent (else they would stop the next full build from
+-- dropping the history). Whatever else holds on to the old tables or their rowtypes (another
+-- role's view, a materialized view, a foreign key, a function of the rowtype), or lives on them
+-- and would go with them at the next full build (a trigger, a policy, extended statistics, a
+-- publication), stops the upgrade with its name: nothing changes. This block moves the old tables
+-- aside and writes down what to make again; the block after the new table finishes.
+do $$
+declare
+    session_path text := current_setting('search_path');
+    old_table oid := to_regclass('core.contacts');
+    old_kind "char";
+    rows_table oid;
+    held oid[];
+    old_views text[];
+    pinned text;
+    index_name text;
+begin
+    select c.relkind into old_kind from pg_catalog.pg_class as c where c.oid = old_table;
+    if old_kind is null
+       or (old_kind = 'p' and (select a.attname
+                               from pg_catalog.pg_partitioned_table as t
+                               join pg_catalog.pg_attribute as a on a.attrelid = t.partrelid and a.attnum = t.partattrs[0]
+                               where t.partrelid = old_table) = 'contact_date') then
+        return;
+    end if;
+    -- qualified names in the definitions below, whatever the session's search_path
+    perform set_config('search_path', 'pg_catalog', true);
+    if old_kind = 'r' then
+        rows_table := old_table;
+    else
+        rows_table := to_regclass('core.contacts_all');
+        if rows_table is null
+           or (select array_agg(i.inhrelid) from pg_inherits as i where i.inhparent = old_table) is distinct from array[rows_table] then
+            raise exception 'cannot upgrade core.contacts: it is partitioned, but its one partition is not core.contacts_all'
+                using errcode = 'dependent_objects_still_exist';
+        end if;
+    end if;
+    held := array(select o from unnest(array[old_table, rows_table]) as o
+                  union select c.reltype from pg_class as c where c.oid in (old_table, rows_table));
+    -- the views this role can make again on the new parent
+    old_views := array(
+        select v.oid::regclass::text
+        from pg_class as v
+        where v.relkind = 'v'
+          and pg_has_role(v.relowner, 'USAGE')
+          and exists (select from pg_depend as d
+                      join pg_rewrite as r on r.oid = d.objid
+                      where d.classid = 'pg_rewrite'::regclass and d.refobjid = old_table and r.ev_class = v.oid)
+        order by v.oid);
+    select string_agg(h.name, ', ' order by h.name)
+      into pinned
+      from (select distinct
+                   case when d.classid = 'pg_rewrite'::regclass
+                        then format('%s %s (owner %s)', case v.relkind when 'm' then 'materialized view' when 'v' then 'view' else 'rule on' end,
+                                    v.oid::regclass, pg_get_userbyid(v.relowner))
+                        else pg_describe_object(d.classid, d.objid, d.objsubid) end as name
+            from pg_depend as d
+            left join pg_rewrite as r on d.classid = 'pg_rewrite'::regclass and r.oid = d.objid
+            left join pg_class as v on v.oid = r.ev_class
+            where d.refobjid = any (held)
+              and (d.deptype = 'n'
+                   or (d.deptype = 'a' and d.classid in ('pg_trigger'::regclass, 'pg_policy'::regclass, 'pg_statistic_ext'::regclass,
+                                                         'pg_publication_rel'::regclass, 'pg_rewrite'::regclass)))
+              -- the old parent's own partition
+              and not (d.classid = 'pg_class'::regclass and d.objid = any (held))
+              -- made again below: the views above, and the function returning the rowtype
+              and not coalesce(v.oid::regclass::text = any (old_views), false)
+              and not (d.classid = 'pg_proc'::regclass and d.objid = to_regprocedure('core.contacts_from_staging(bigint)'))) as h;
+    if pinned is not null then
+        raise exception 'cannot upgrade core.contacts: % depend on it and cannot be moved to the new table by %', pinned, current_user
+            using errcode = 'dependent_objects_still_exist',
+                  hint = 'Drop them (their owners can), run throughcare again, then create them again on core.contacts.';
+    end if;
+    -- what the block after the new table makes again: grants, then views in the order they were made
+    create temporary table contacts_upgrade on commit drop as
+    select row_number() over (order by u.part, u.position) as position, u.statement
+    from (select 1 as part, g.position,
+                 format('grant %s on core.contacts to %s', g.privilege_type,
+                        case when g.grantee = 0 then 'public' else quote_ident(pg_get_userbyid(g.grantee)) end) as statement
+          from pg_class as c
+          cross join lateral aclexplode(c.relacl) with ordinality as g (grantor, grantee, privilege_type, is_grantable, position)
+          where c.oid = old_table
+            and g.grantee <> c.relowner
+          union all
+          select 2, v.position,
+                 format('create or replace view %s%s as %s', v.view,
+                        case when c.reloptions is not null then format(' with (%s)', array_to_string(c.reloptions, ', ')) else '' end,
+                        pg_get_viewdef(v.view::regclass))
+          from unnest(old_views) with ordinality as v (view, position)
+          join pg_class as c on c.oid = v.view::regclass) as u;
+    drop function if exists core.contacts_from_staging(bigint);
+    if old_kind = 'p' then
+        alter table core.contacts detach partition core.contacts_all;
+        alter table core.contacts rename to contacts_upgrading;
+        alter index core.contacts_pkey rename to contacts_upgrading_pkey;
+    end if;
+    -- the rows keep their indexes, which the new parent's take over when they match (its names
+    -- freed); the key gains contact_date
+    execute format('alter table %s drop constraint %I', rows_table::regclass,
+                   (select c.conname from pg_constraint as c where c.conrelid = rows_table and c.contype = 'p'));
+    for index_name in select c.relname from pg_index as i join pg_class as c on c.oid = i.indexrelid
+                      where i.indrelid = rows_table and c.relname ~ '^contacts_' and c.relname !~ '^contacts_history_' loop
+        execute format('alter index core.%I rename to %I', index_name,
+                       regexp_replace(index_name, '^contacts_(all_)?', 'contacts_history_'));
+    end loop;
+    execute format('alter table %s rename to contacts_history', rows_table::regclass);
+    perform set_config('search_path', session_path, true);
+end;
+$$;
+
 create table if not exists core.contacts (
     contact_id       text not null,
     case_id          text not null,
@@ -20,98 +141,29 @@ create table if not exists core.contacts (
     duration_minutes integer,
     is_completed     boolean not null,
     is_live          boolean not null,
-    constraint contacts_pkey primary key (contact_id)
-) partition by range (contact_id);
+    constraint contacts_pkey primary key (contact_id, contact_date)
+) partition by range (contact_date);
 
--- A database made before the partition: its plain table becomes the partition, rows and indexes
--- kept (renames only, no copy), under a new partitioned core.contacts with the same grants. Views
--- bound to the old table are bound to it again by name, so they read the parent from now on (else
--- they would keep reading the old partition and stop the next full build from dropping it).
--- Whatever else holds on to the old table or its rowtype (another role's view, a materialized
--- view, a foreign key, a function of its rowtype), or lives on it and would go with it at the
--- next full build (a trigger, a policy, extended statistics, a publication), stops the upgrade
--- with its name: nothing changes.
-do $$
-declare
-    session_path text := current_setting('search_path');
-    old_table oid := to_regclass('core.contacts');
-    old_rowtype oid;
-    old_views text[];
-    old_definitions text[];
-    old_options text[];
-    old_grants text[];
-    pinned text;
-    i int;
-begin
-    if (select c.relkind from pg_catalog.pg_class as c where c.oid = old_table) is distinct from 'r' then
-        return;
-    end if;
-    -- qualified names in the definitions below, whatever the session's search_path
-    perform set_config('search_path', 'pg_catalog', true);
-    old_rowtype := (select c.reltype from pg_class as c where c.oid = old_table);
-    -- the views this role can make again on the new parent
-    select array_agg(v.oid::regclass::text order by v.oid),
-           array_agg(pg_get_viewdef(v.oid) order by v.oid),
-           array_agg(array_to_string(v.reloptions, ', ') order by v.oid)
-      into old_views, old_definitions, old_options
-      from pg_class as v
-     where v.relkind = 'v'
-       and pg_has_role(v.relowner, 'USAGE')
-       and exists (select from pg_depend as d
-                   join pg_rewrite as r on r.oid = d.objid
-                   where d.classid = 'pg_rewrite'::regclass and d.refobjid = old_table and r.ev_class = v.oid);
-    select string_agg(held.name, ', ' order by held.name)
-      into pinned
-      from (select distinct
-                   case when d.classid = 'pg_rewrite'::regclass
-                        then format('%s %s (owner %s)', case v.relkind when 'm' then 'materialized view' when 'v' then 'view' else 'rule on' end,
-                                    v.oid::regclass, pg_get_userbyid(v.relowner))
-                        else pg_describe_object(d.classid, d.objid, d.objsubid) end as name
-            from pg_depend as d
-            left join pg_rewrite as r on d.classid = 'pg_rewrite'::regclass and r.oid = d.objid
-            left join pg_class as v on v.oid = r.ev_class
-            where d.refobjid in (old_table, old_rowtype)
-              and (d.deptype = 'n'
-                   or (d.deptype = 'a' and d.classid in ('pg_trigger'::regclass, 'pg_policy'::regclass, 'pg_statistic_ext'::regclass,
-                                                         'pg_publication_rel'::regclass, 'pg_rewrite'::regclass)))
-              -- remade below: the views above, and the function returning the rowtype
-              and not coalesce(v.oid::regclass::text = any (old_views), false)
-              and d.objid is distinct from to_regprocedure('core.contacts_from_staging(bigint)')) as held;
-    if pinned is not null then
-        raise exception 'cannot make core.contacts partitioned: % depend on it and cannot be moved to the new table by %', pinned, current_user
-            using errcode = 'dependent_objects_still_exist',
-                  hint = 'Drop them (their owners can), run throughcare again, then create them again on core.contacts.';
-    end if;
-    select array_agg(format('grant %s on core.contacts to %s', g.privilege_type,
-                            case when g.grantee = 0 then 'public' else quote_ident(pg_get_userbyid(g.grantee)) end))
-      into old_grants
-      from pg_class as c
-     cross join lateral aclexplode(c.relacl) as g
-     where c.oid = old_table
-       and g.grantee <> c.relowner;
-    drop function if exists core.contacts_from_staging(bigint);
-    alter table core.contacts rename to contacts_all;
-    alter index core.contacts_pkey rename to contacts_all_pkey;
-    create table core.contacts_partitioned (like core.contacts_all) partition by range (contact_id);
-    alter table core.contacts_partitioned rename to contacts;
-    alter table core.contacts add constraint contacts_pkey primary key (contact_id);
-    alter table core.contacts attach partition core.contacts_all for values from (minvalue) to (maxvalue);
-    for i in 1 .. coalesce(array_length(old_grants, 1), 0) loop
-        execute old_grants[i];
-    end loop;
-    for i in 1 .. coalesce(array_length(old_views, 1), 0) loop
-        execute format('create or replace view %s%s as %s', old_views[i],
-                       case when old_options[i] <> '' then format(' with (%s)', old_options[i]) else '' end,
-                       old_definitions[i]);
-    end loop;
-    -- autovacuum never analyses a partitioned table, and an aggregate may run before any build
-    analyze core.contacts;
-    perform set_config('search_path', session_path, true);
-end;
-$$;
+-- Each partition has these indexes: a full build's history gets them when it is attached (built
+-- then by sorting, on both cores), a recent partition when it is made.
+--
+-- The metric queries ask "this case's contacts of these types between two dates" (keywork and
+-- POM gaps within the observed window, pre-release and handover windows before a release date).
+-- Equality columns first, the range column last; the INCLUDE columns let the usual filters
+-- (completed, live, not written) be answered from the index without visiting the table.
+create index if not exists contacts_case_type_date
+    on core.contacts (case_id, contact_type, contact_date)
+    include (is_completed, is_live, channel);
+
+-- The as-of date is max(contact_date) over all contacts, and volumes count contacts of a type
+-- dated in a month: a date-led index answers the first from its last leaf page and the second
+-- with one range scan.
+create index if not exists contacts_date_type
+    on core.contacts (contact_date, contact_type)
+    include (case_id, is_completed);
 
 comment on table core.contacts is 'Every recorded contact whose case is in core.cases (the big table). Count contacts by distinct contact_id.';
-comment on column core.contacts.contact_id is 'Contact identifier.';
+comment on column core.contacts.contact_id is 'Contact identifier (unique; the primary key adds contact_date, the partition key).';
 comment on column core.contacts.case_id is 'The case the contact is about.';
 comment on column core.contacts.staff_id is 'Member of staff who recorded it (may be missing from core.staff; see quality.orphans).';
 comment on column core.contacts.contact_type is 'keywork_session, pom_contact, com_contact, pom_com_liaison or handover_meeting.';
@@ -123,22 +175,23 @@ comment on column core.contacts.duration_minutes is 'Length in minutes (0-1440),
 comment on column core.contacts.is_completed is 'outcome = completed.';
 comment on column core.contacts.is_live is 'channel is face_to_face or video (a "live" contact).';
 
--- A new database's partition, empty until the first full build replaces it.
-create table if not exists core.contacts_all partition of core.contacts for values from (minvalue) to (maxvalue);
-
--- A full build's new partition (sql/100_core/150_contacts.sql), made by CREATE TABLE AS, becomes
--- core.contacts' partition. CREATE TABLE AS makes every column nullable and no key, and a
--- partition must have its parent's NOT NULLs and a primary key matching the parent's: both are
--- read from the parent, not written a second time, and one ALTER adds them all (one scan of the
--- table for the NOT NULLs, one sort for the key: 0.7 s less than two statements for a national
--- year). The range covers every key, so with contact_id NOT NULL the attach reads no row.
-create or replace function core.attach_contacts_partition()
-returns void
+-- A full build's new history (sql/100_core/150_contacts.sql), made by CREATE TABLE AS, becomes
+-- core.contacts' partition for every date up to its latest contact, and a new, empty
+-- core.contacts_recent takes every later date. CREATE TABLE AS makes every column nullable and no
+-- key, and a partition must have its parent's NOT NULLs and a primary key matching the parent's:
+-- both are read from the parent, not written a second time. One ALTER adds them with a CHECK of
+-- the range, all verified in one scan of the table (0.7 s less than two statements for a national
+-- year), so the attach that follows need not scan it again; the attach builds the parent's other
+-- indexes on it. The latest date is one more (parallel) scan, 0.7 s.
+create or replace function core.attach_contacts_history()
+returns date
 language plpgsql
 as $$
 declare
     not_null text;
     key_columns text;
+    boundary date;
+    index_names text;
 begin
     select string_agg(format('alter column %I set not null', a.attname), ', ' order by a.attnum)
       into not_null
@@ -154,12 +207,67 @@ begin
       join pg_catalog.pg_attribute as a on a.attrelid = c.conrelid and a.attnum = k.attnum
      where c.conrelid = 'core.contacts'::regclass
        and c.contype = 'p';
-    execute format('alter table core.contacts_all %s, add constraint contacts_all_pkey primary key (%s)', not_null, key_columns);
-    alter table core.contacts attach partition core.contacts_all for values from (minvalue) to (maxvalue);
-    comment on table core.contacts_all is 'The one partition of core.contacts, holding every row; each full build replaces it. Query core.contacts.';
+    select max(h.contact_date) + 1 into boundary from core.contacts_history as h;
+    -- no contacts: every date is recent
+    boundary := coalesce(boundary, '-infinity');
+    execute format('alter table core.contacts_history %s, add constraint contacts_history_dates check (contact_date < %L), add constraint contacts_history_pkey primary key (%s)',
+                   not_null, boundary, key_columns);
+    execute format('alter table core.contacts attach partition core.contacts_history for values from (minvalue) to (%L)', boundary);
+    alter table core.contacts_history drop constraint contacts_history_dates;
+    execute format('create table core.contacts_recent partition of core.contacts for values from (%L) to (maxvalue)', boundary);
+    -- the partitions' indexes named after the parent's, as plans show them
+    for index_names in
+        select format('alter index core.%I rename to %I', child.relname, p.relname || '_' || substr(parent.relname, length('contacts_') + 1))
+        from pg_catalog.pg_inherits as i
+        join pg_catalog.pg_class as child on child.oid = i.inhrelid
+        join pg_catalog.pg_class as parent on parent.oid = i.inhparent
+        join pg_catalog.pg_index as x on x.indexrelid = child.oid
+        join pg_catalog.pg_class as p on p.oid = x.indrelid
+        where parent.oid in (select y.indexrelid from pg_catalog.pg_index as y where y.indrelid = 'core.contacts'::regclass)
+          and p.relname in ('contacts_history', 'contacts_recent')
+          and child.relname <> p.relname || '_' || substr(parent.relname, length('contacts_') + 1)
+    loop
+        execute index_names;
+    end loop;
+    comment on table core.contacts_history is 'The partition of core.contacts holding what the last full build wrote: every contact dated up to its latest one. Query core.contacts.';
+    comment on table core.contacts_recent is 'The partition of core.contacts holding contacts dated after the last full build''s latest one, added by top-ups. Query core.contacts.';
+    return boundary;
 end;
 $$;
-comment on function core.attach_contacts_partition() is 'Makes core.contacts_all, just filled by a full build, the partition of core.contacts: the parent''s NOT NULL columns and primary key, then ATTACH PARTITION for every contact_id.';
+comment on function core.attach_contacts_history() is 'Makes core.contacts_history, just filled by a full build, the partition of core.contacts for every date up to its latest contact (the parent''s NOT NULL columns, primary key and indexes), and creates an empty core.contacts_recent for every later date; returns the first date of core.contacts_recent.';
+
+-- Finishing an upgrade (the first block): the old rows become the history, the grants and views
+-- are made again on the new table, and the old parent goes.
+do $$
+declare
+    session_path text := current_setting('search_path');
+    upgrade_statement text;
+begin
+    if to_regclass('pg_temp.contacts_upgrade') is null then
+        return;
+    end if;
+    perform set_config('search_path', 'pg_catalog', true);
+    for upgrade_statement in select u.statement from pg_temp.contacts_upgrade as u order by u.position loop
+        execute upgrade_statement;
+    end loop;
+    drop table if exists core.contacts_upgrading;
+    drop table pg_temp.contacts_upgrade;
+    perform core.attach_contacts_history();
+    -- autovacuum never analyses a partitioned table, and an aggregate may run before any build
+    analyze core.contacts;
+    perform set_config('search_path', session_path, true);
+end;
+$$;
+
+-- A new database's partitions: an empty history, so every date is recent until the first full build.
+do $$
+begin
+    if to_regclass('core.contacts_history') is null then
+        create table core.contacts_history (like core.contacts);
+        perform core.attach_contacts_history();
+    end if;
+end;
+$$;
 
 -- How a staged contact becomes a core contact, written once for the full build
 -- (sql/100_core/150_contacts.sql) and for a top-up (core.top_up_contacts): the contacts of
@@ -196,8 +304,10 @@ comment on function core.contacts_from_staging(bigint) is 'The core rows of the 
 
 -- A top-up build (see core.top_up_point): only contacts arrived since the previous build, loaded
 -- incrementally, so every other core table is already current. A contact re-sent with the same
--- contact_id replaces its old row; a new one is added. The indexes are kept and updated in place
--- (cheap for a month of contacts, unlike rebuilding them for all of them).
+-- contact_id replaces its old row; a new one is added. The indexes are kept and updated in place:
+-- a month of new contacts is dated after the last full build's, so its rows and index entries go
+-- to core.contacts_recent, whose indexes are small (2.6 s for a national month's 455 k rows,
+-- against 5.0 s into the history's); a late contact of an earlier month goes to the history.
 create or replace function core.top_up_contacts(p_after_batch bigint)
 returns table (contacts_inserted bigint, contacts_replaced bigint)
 language plpgsql
@@ -232,8 +342,12 @@ begin
     insert into core.contacts
     select * from core.contacts_from_staging(p_after_batch);
     get diagnostics inserted = row_count;
-    -- the date histogram must cover the new month, or plans for it assume it is empty
-    analyze core.contacts;
+    -- The date histogram must cover the new month, or plans for it assume it is empty: the plans
+    -- of queries on core.contacts estimate a date range from each partition's own statistics, so
+    -- the recent partition's are what must be fresh (0.2 s). The parent's, which join estimates
+    -- read, and the history's stay as the full build left them: a month's rows barely move them,
+    -- and refreshing them would sample the whole history again (a further 0.6 s).
+    analyze core.contacts_recent;
     return query select inserted, replaced;
 end;
 $$;
