@@ -113,12 +113,13 @@ begin
     if old_kind = 'p' then
         alter table core.contacts detach partition core.contacts_all;
         alter table core.contacts rename to contacts_upgrading;
-        alter index core.contacts_pkey rename to contacts_upgrading_pkey;
+        alter index if exists core.contacts_pkey rename to contacts_upgrading_pkey;
     end if;
     -- the rows keep their indexes, which the new parent's take over when they match (its names
     -- freed); the key gains contact_date
-    execute format('alter table %s drop constraint %I', rows_table::regclass,
-                   (select c.conname from pg_constraint as c where c.conrelid = rows_table and c.contype = 'p'));
+    for index_name in select c.conname from pg_constraint as c where c.conrelid = rows_table and c.contype = 'p' loop
+        execute format('alter table %s drop constraint %I', rows_table::regclass, index_name);
+    end loop;
     for index_name in select c.relname from pg_index as i join pg_class as c on c.oid = i.indexrelid
                       where i.indrelid = rows_table and c.relname ~ '^contacts_' and c.relname !~ '^contacts_history_' loop
         execute format('alter index core.%I rename to %I', index_name,
@@ -226,6 +227,8 @@ begin
         where parent.oid in (select y.indexrelid from pg_catalog.pg_index as y where y.indrelid = 'core.contacts'::regclass)
           and p.relname in ('contacts_history', 'contacts_recent')
           and child.relname <> p.relname || '_' || substr(parent.relname, length('contacts_') + 1)
+          -- an index an older tool left under that name keeps it (an upgraded history)
+          and to_regclass(format('core.%I', p.relname || '_' || substr(parent.relname, length('contacts_') + 1))) is null
     loop
         execute index_names;
     end loop;
