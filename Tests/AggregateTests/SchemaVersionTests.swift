@@ -69,6 +69,18 @@ final class SchemaVersionTests: AggregateTestCase {
         try makeContactsPartitionedByIDAsTheLastToolLeftThem()
         try assertUpgradeKeepsRowsViewsAndGrants(rowsBefore: rowsBefore)
         XCTAssertEqual(try value("select coalesce(to_regclass('core.contacts_upgrading')::text, 'gone')"), "gone")
+        XCTAssertNil(try value("select to_regprocedure('core.attach_contacts_partition()')::text"), "the last layout's function goes with it")
+    }
+
+    /// An old plain table without a primary key is upgraded all the same: the history gets the key.
+    func testPlainContactsWithoutAKeyBecomeTheHistory() throws {
+        try load(fixture: "keywork")
+        let rowsBefore = try coreFingerprint()
+        try makeContactsPlainAsAnOlderToolLeftThem(withKey: false)
+        try WarehouseSchema.prepare(connection, [.core])
+        XCTAssertEqual(try value("select pg_get_constraintdef(oid) from pg_constraint where conrelid = 'core.contacts_history'::regclass and contype = 'p'"),
+                       "PRIMARY KEY (contact_id, contact_date)")
+        XCTAssertEqual(try coreFingerprint(), rowsBefore)
     }
 
     /// With core.contacts in an older shape and core's DDL to apply: an analyst's views and a
@@ -76,12 +88,20 @@ final class SchemaVersionTests: AggregateTestCase {
     /// history partition until the first full build replaces it.
     private func assertUpgradeKeepsRowsViewsAndGrants(rowsBefore: String?, file: StaticString = #filePath, line: UInt = #line) throws {
         try connection.execute(script: """
+            create index by_staff on core.contacts (staff_id);
             create view public.contacts_per_case with (security_barrier) as
                 select case_id, count(*) as contacts from core.contacts group by case_id;
             create view public.busiest_case as select * from public.contacts_per_case order by contacts desc, case_id limit 1;
             grant references on core.contacts to public;
             """)
         let oldRows = try value("select min(tableoid)::oid::text from core.contacts")
+        // the old rows' indexes on (case_id, …) and on (staff_id), the tool's and an analyst's
+        let oldIndexes = try column("""
+            select i.indexrelid::text from pg_index as i
+            where i.indrelid = (select min(tableoid) from core.contacts) and i.indkey[0] in (2, 3)
+            order by i.indkey[0]
+            """)
+        XCTAssertEqual(oldIndexes.count, 2, file: file, line: line)
         let boundary = try XCTUnwrap(value("select (max(contact_date) + 1)::text from core.contacts"))
         let perCase = try rows("select case_id, contacts::text from public.contacts_per_case order by case_id")
         XCTAssertGreaterThan(perCase.count, 0, file: file, line: line)
@@ -115,9 +135,16 @@ final class SchemaVersionTests: AggregateTestCase {
             select count(*)::text from pg_class as c cross join lateral aclexplode(c.relacl) as g
             where c.oid = 'core.contacts'::regclass and g.grantee = 0 and g.privilege_type = 'REFERENCES'
             """), "1", "the old table's grants are the parent's", file: file, line: line)
-        XCTAssertEqual(try column("select indexrelid::regclass::text from pg_index where indrelid = 'core.contacts_history'::regclass order by 1"),
-                       ["core.contacts_history_case_type_date", "core.contacts_history_date_type", "core.contacts_history_pkey"],
-                       "the old indexes are the parent's, the key rebuilt with contact_date", file: file, line: line)
+        XCTAssertEqual(try column("""
+            select i.inhrelid::text from pg_inherits as i
+            where i.inhparent in ('core.contacts_case_type_date'::regclass, 'core.by_staff'::regclass)
+              and i.inhrelid in (select indexrelid from pg_index where indrelid = 'core.contacts_history'::regclass)
+            order by i.inhparent = 'core.by_staff'::regclass
+            """), oldIndexes, "the old indexes, the analyst's too, are the new parent's, not built again", file: file, line: line)
+        XCTAssertEqual(try value("select indrelid::regclass::text from pg_index where indexrelid = 'core.by_staff'::regclass"), "core.contacts",
+                       file: file, line: line)
+        XCTAssertEqual(try value("select pg_get_constraintdef(oid) from pg_constraint where conrelid = 'core.contacts_history'::regclass and contype = 'p'"),
+                       "PRIMARY KEY (contact_id, contact_date)", file: file, line: line)
 
         // A full build drops the old rows' table: nothing may still hold on to it.
         try TransformRunner(connection: connection).run(parameters: RunParameters(), fullRebuild: true)
@@ -125,6 +152,8 @@ final class SchemaVersionTests: AggregateTestCase {
         XCTAssertEqual(try coreFingerprint(), rowsBefore, file: file, line: line)
         assertRows(try rows("select case_id, contacts::text from public.contacts_per_case order by case_id"), perCase, file: file, line: line)
         XCTAssertEqual(try value("select count(*)::text from public.busiest_case"), "1", file: file, line: line)
+        XCTAssertEqual(try value("select count(*)::text from pg_inherits where inhparent = 'core.by_staff'::regclass"), "2",
+                       "the analyst's index is on both new partitions", file: file, line: line)
         XCTAssertGreaterThan(try aggregate(from: "2024-01-01", to: "2024-04-01"), 0, file: file, line: line)
     }
 
@@ -156,12 +185,13 @@ final class SchemaVersionTests: AggregateTestCase {
     /// core.contacts back in the shape of a tool before the partitions: one plain table keyed by
     /// contact_id with the tool's indexes, a function returning its rowtype, core's DDL to be
     /// applied again.
-    private func makeContactsPlainAsAnOlderToolLeftThem() throws {
+    private func makeContactsPlainAsAnOlderToolLeftThem(withKey: Bool = true) throws {
         try connection.execute(script: """
-            create table core.contacts_plain as select * from core.contacts;
+            create table core.contacts_plain (like core.contacts);
+            insert into core.contacts_plain select * from core.contacts;
             drop table core.contacts cascade;
             alter table core.contacts_plain rename to contacts;
-            alter table core.contacts add constraint contacts_pkey primary key (contact_id);
+            \(SQLQuery(unsafeSQL: withKey ? "alter table core.contacts add constraint contacts_pkey primary key (contact_id);" : ""))
             \(Self.olderContactsIndexes(on: "core.contacts"))
             """)
         try leaveCoreAsAnOlderToolLeftIt()
@@ -171,13 +201,15 @@ final class SchemaVersionTests: AggregateTestCase {
     /// core.contacts_all holding every row and the indexes.
     private func makeContactsPartitionedByIDAsTheLastToolLeftThem() throws {
         try connection.execute(script: """
-            create table core.contacts_all as select * from core.contacts;
+            create table core.contacts_all (like core.contacts);
+            insert into core.contacts_all select * from core.contacts;
             drop table core.contacts cascade;
             create table core.contacts (like core.contacts_all including all) partition by range (contact_id);
             alter table core.contacts add constraint contacts_pkey primary key (contact_id);
             alter table core.contacts_all add constraint contacts_all_pkey primary key (contact_id);
             alter table core.contacts attach partition core.contacts_all for values from (minvalue) to (maxvalue);
             \(Self.olderContactsIndexes(on: "core.contacts_all"))
+            create function core.attach_contacts_partition() returns void language sql as 'select';
             """)
         try leaveCoreAsAnOlderToolLeftIt()
     }

@@ -24,6 +24,7 @@ final class TransformTopUpTests: AggregateTestCase {
                        "a full build's rows are all history")
         XCTAssertEqual(try value("select (max(contact_date) + 1)::text from core.contacts"), try recentFrom(),
                        "the recent partition takes every date after the build's latest contact")
+        XCTAssertEqual(try recentDateStatistics(), "0", "the full build's recent partition is empty")
 
         // The month's new contacts: nothing in staging replaced, so nothing in core to look for.
         try ingest(extract.month, mode: .incremental)
@@ -35,6 +36,7 @@ final class TransformTopUpTests: AggregateTestCase {
         XCTAssertEqual(try value("select mode from core.builds where build_id = \(month.buildID)"), "top_up")
         let historyRows = try count("core.contacts_history")
         XCTAssertEqual(try count("core.contacts_recent"), extract.monthRows, "a month of new contacts goes to the small partition")
+        XCTAssertEqual(try recentDateStatistics(), "1", "the top-up analyses the partition its month went to")
 
         // Then a correction: an earlier contact re-sent, which replaces its row.
         try ingest(extract.correction, mode: .incremental)
@@ -48,13 +50,26 @@ final class TransformTopUpTests: AggregateTestCase {
         XCTAssertEqual(try value("select tableoid::regclass::text from core.contacts where contact_id = \(extract.resentID)"), "core.contacts_history",
                        "a late contact goes to the partition of its date")
         XCTAssertEqual(try partitions(), [["contacts_history", historyRows], ["contacts_recent", extract.monthRows]])
+
+        // A new contact of an earlier month, and the corrected contact re-sent again with its date
+        // moved into the new month: each goes to the partition of its date, once.
+        try ingest(extract.lateAndMoved, mode: .incremental)
+        let late = try TransformRunner(connection: connection).run(parameters: RunParameters())
+        XCTAssertEqual(late.mode, .topUp, late.summary)
+        XCTAssertEqual(late.contactsReplaced, 1, late.summary)
+        XCTAssertEqual(late.contactsInserted, 2, late.summary)
+        XCTAssertEqual(try rows("""
+            select contact_id, tableoid::regclass::text, contact_date::text from core.contacts
+            where contact_id in (\(extract.lateID), \(extract.resentID)) order by contact_id
+            """), [[extract.resentID, "core.contacts_recent", "2024-12-16"], [extract.lateID, "core.contacts_history", "2024-11-20"]])
+        XCTAssertEqual(try partitions(), [["contacts_history", historyRows], ["contacts_recent", extract.monthRows + 1]])
         let coreAfterTopUp = try coreFingerprint()
         let topUpRun = try aggregate(from: "2024-10-01", to: "2025-01-01", period: .month)
 
         let rebuilt = try TransformRunner(connection: connection).run(parameters: RunParameters(), fullRebuild: true)
         XCTAssertEqual(rebuilt.mode, .full)
         XCTAssertEqual(try coreFingerprint(), coreAfterTopUp, "core after the top-up differs from a full rebuild")
-        XCTAssertEqual(try partitions(), [["contacts_history", historyRows + extract.monthRows], ["contacts_recent", 0]])
+        XCTAssertEqual(try partitions(), [["contacts_history", historyRows + extract.monthRows + 1], ["contacts_recent", 0]])
         let fullRun = try aggregate(from: "2024-10-01", to: "2025-01-01", period: .month)
         XCTAssertGreaterThan(Int(try XCTUnwrap(value("select count(*)::text from metrics.rates where run_id = \(fullRun)"))) ?? 0, 0)
         for (table, columns) in [("metrics.rates", "scope_type, scope_id, period_start, metric, numerator, denominator"),
@@ -71,6 +86,22 @@ final class TransformTopUpTests: AggregateTestCase {
                 """)
             XCTAssertEqual(differing, "0", "\(table): the run on the topped-up core differs from the run on the rebuilt one")
         }
+    }
+
+    /// A contact dated after today (a mistyped year) would make the history's range reach past
+    /// every later month: it goes to the recent partition instead, which starts tomorrow.
+    func testAContactDatedAfterTodayGoesToTheRecentPartition() throws {
+        try load(fixture: "keywork")
+        let contacts = try count("core.contacts")
+        try connection.execute(script: """
+            update staging.contacts set contact_at = '2052-06-01 10:00+00'
+            where contact_id = (select min(contact_id) from staging.contacts where case_id in (select case_id from core.cases))
+            """)
+        try TransformRunner(connection: connection).run(parameters: RunParameters(), fullRebuild: true)
+        XCTAssertEqual(try recentFrom(), try value("select ((now() at time zone 'Europe/London')::date + 1)::text"))
+        XCTAssertEqual(try rows("select tableoid::regclass::text, contact_date::text from core.contacts where contact_date > '2030-01-01'"),
+                       [["core.contacts_recent", "2052-06-01"]])
+        XCTAssertEqual(try count("core.contacts"), contacts)
     }
 
     func testAnyOtherChangeSinceThePreviousBuildRebuildsInFull() throws {
@@ -180,6 +211,11 @@ final class TransformTopUpTests: AggregateTestCase {
         /// contacts.csv only: one earlier contact re-sent as completed.
         let correction: URL
         let resentID: String
+        /// contacts.csv only: a new contact dated before `cut`, and the corrected contact re-sent
+        /// again dated in the new month.
+        let lateAndMoved: URL
+        /// Dated 2024-11-20; the corrected contact is moved to 2024-12-16.
+        let lateID: String
     }
 
     /// A generated small extract, its contacts split at `cut` by their contact_at date.
@@ -192,9 +228,10 @@ final class TransformTopUpTests: AggregateTestCase {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("tc-topup-\(UUID().uuidString)")
         let full = root.appendingPathComponent("full"), base = root.appendingPathComponent("base")
         let month = root.appendingPathComponent("month"), correction = root.appendingPathComponent("correction")
+        let lateAndMoved = root.appendingPathComponent("late-and-moved")
         let generated = try runProcess([binary.path, "generate", "--scale", "small", "--seed", "7", "--out", full.path])
         XCTAssertEqual(generated.status, 0, generated.output)
-        for directory in [base, month, correction] { try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true) }
+        for directory in [base, month, correction, lateAndMoved] { try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true) }
         for file in try FileManager.default.contentsOfDirectory(atPath: full.path) where file != "contacts.csv" {
             try FileManager.default.copyItem(at: full.appendingPathComponent(file), to: base.appendingPathComponent(file))
         }
@@ -218,7 +255,15 @@ final class TransformTopUpTests: AggregateTestCase {
             .write(to: month.appendingPathComponent("contacts.csv"), atomically: true, encoding: .utf8)
         try [lines[0], resent.joined(separator: ",")].joined(separator: "\n").appending("\n")
             .write(to: correction.appendingPathComponent("contacts.csv"), atomically: true, encoding: .utf8)
-        return SplitExtract(root: root, base: base, month: month, monthRows: after.count, correction: correction, resentID: resent[0])
+        var lateContact = before[resentIndex == 0 ? 1 : 0].split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        lateContact[0] = "CNLATE0000001"
+        lateContact[at] = "2024-11-20T10:00:00Z"
+        var moved = resent
+        moved[at] = "2024-12-16T10:00:00Z"
+        try [lines[0], lateContact.joined(separator: ","), moved.joined(separator: ",")].joined(separator: "\n").appending("\n")
+            .write(to: lateAndMoved.appendingPathComponent("contacts.csv"), atomically: true, encoding: .utf8)
+        return SplitExtract(root: root, base: base, month: month, monthRows: after.count, correction: correction, resentID: resent[0],
+                            lateAndMoved: lateAndMoved, lateID: lateContact[0])
     }
 
     /// Each partition of core.contacts with its rows.
@@ -228,6 +273,11 @@ final class TransformTopUpTests: AggregateTestCase {
             from pg_inherits as i join pg_class as c on c.oid = i.inhrelid
             where i.inhparent = 'core.contacts'::regclass order by 1
             """).map { [$0[0] ?? "", Int($0[1] ?? "") ?? -1] }
+    }
+
+    /// Whether core.contacts_recent has statistics of contact_date ("1") or none ("0").
+    func recentDateStatistics() throws -> String? {
+        try value("select count(*)::text from pg_stats where schemaname = 'core' and tablename = 'contacts_recent' and attname = 'contact_date'")
     }
 
     /// The first date core.contacts_recent holds.

@@ -94,7 +94,7 @@ begin
     end if;
     -- what the block after the new table makes again: grants, then views in the order they were made
     create temporary table contacts_upgrade on commit drop as
-    select row_number() over (order by u.part, u.position) as position, u.statement
+    select u.part, row_number() over (order by u.part, u.position) as position, u.statement
     from (select 1 as part, g.position,
                  format('grant %s on core.contacts to %s', g.privilege_type,
                         case when g.grantee = 0 then 'public' else quote_ident(pg_get_userbyid(g.grantee)) end) as statement
@@ -102,6 +102,14 @@ begin
           cross join lateral aclexplode(c.relacl) with ordinality as g (grantor, grantee, privilege_type, is_grantable, position)
           where c.oid = old_table
             and g.grantee <> c.relowner
+          union all
+          -- the old table's own indexes but its key (an analyst's among them), by name, unless the
+          -- new table already has one of that name (its own two)
+          select 3, row_number() over (order by i.indexrelid),
+                 regexp_replace(pg_get_indexdef(i.indexrelid), ' ON (ONLY )?core\.\S+ USING ', ' ON core.contacts USING ')
+          from pg_index as i
+          where i.indrelid = old_table
+            and not i.indisprimary
           union all
           select 2, v.position,
                  format('create or replace view %s%s as %s', v.view,
@@ -115,20 +123,23 @@ begin
         alter table core.contacts rename to contacts_upgrading;
         alter index if exists core.contacts_pkey rename to contacts_upgrading_pkey;
     end if;
-    -- the rows keep their indexes, which the new parent's take over when they match (its names
-    -- freed); the key gains contact_date
+    -- the rows keep their indexes, which the new parent's take over when they match (their names
+    -- freed for the parent's); the key gains contact_date
     for index_name in select c.conname from pg_constraint as c where c.conrelid = rows_table and c.contype = 'p' loop
         execute format('alter table %s drop constraint %I', rows_table::regclass, index_name);
     end loop;
     for index_name in select c.relname from pg_index as i join pg_class as c on c.oid = i.indexrelid
-                      where i.indrelid = rows_table and c.relname ~ '^contacts_' and c.relname !~ '^contacts_history_' loop
+                      where i.indrelid = rows_table and c.relname !~ '^contacts_history_' loop
         execute format('alter index core.%I rename to %I', index_name,
-                       regexp_replace(index_name, '^contacts_(all_)?', 'contacts_history_'));
+                       'contacts_history_' || regexp_replace(index_name, '^contacts_(all_)?', ''));
     end loop;
     execute format('alter table %s rename to contacts_history', rows_table::regclass);
     perform set_config('search_path', session_path, true);
 end;
 $$;
+
+-- the last layout's, replaced by core.attach_contacts_history below
+drop function if exists core.attach_contacts_partition();
 
 create table if not exists core.contacts (
     contact_id       text not null,
@@ -211,11 +222,23 @@ begin
     select max(h.contact_date) + 1 into boundary from core.contacts_history as h;
     -- no contacts: every date is recent
     boundary := coalesce(boundary, '-infinity');
+    -- A contact dated after today (a mistyped year) would put every later month's contacts in the
+    -- history, the slow way: such contacts go to the recent partition instead, with the new ones.
+    if boundary > (now() at time zone 'Europe/London')::date + 1 then
+        boundary := (now() at time zone 'Europe/London')::date + 1;
+        create temporary table contacts_after_today on commit drop as
+        select * from core.contacts_history as h where h.contact_date >= boundary;
+        delete from core.contacts_history as h where h.contact_date >= boundary;
+    end if;
     execute format('alter table core.contacts_history %s, add constraint contacts_history_dates check (contact_date < %L), add constraint contacts_history_pkey primary key (%s)',
                    not_null, boundary, key_columns);
     execute format('alter table core.contacts attach partition core.contacts_history for values from (minvalue) to (%L)', boundary);
     alter table core.contacts_history drop constraint contacts_history_dates;
     execute format('create table core.contacts_recent partition of core.contacts for values from (%L) to (maxvalue)', boundary);
+    if to_regclass('pg_temp.contacts_after_today') is not null then
+        insert into core.contacts_recent select * from pg_temp.contacts_after_today;
+        drop table pg_temp.contacts_after_today;
+    end if;
     -- the partitions' indexes named after the parent's, as plans show them
     for index_names in
         select format('alter index core.%I rename to %I', child.relname, p.relname || '_' || substr(parent.relname, length('contacts_') + 1))
@@ -225,6 +248,8 @@ begin
         join pg_catalog.pg_index as x on x.indexrelid = child.oid
         join pg_catalog.pg_class as p on p.oid = x.indrelid
         where parent.oid in (select y.indexrelid from pg_catalog.pg_index as y where y.indrelid = 'core.contacts'::regclass)
+          -- the tool's; another's index keeps the names PostgreSQL gave its partitions
+          and parent.relname like 'contacts\_%'
           and p.relname in ('contacts_history', 'contacts_recent')
           and child.relname <> p.relname || '_' || substr(parent.relname, length('contacts_') + 1)
           -- an index an older tool left under that name keeps it (an upgraded history)
@@ -232,12 +257,12 @@ begin
     loop
         execute index_names;
     end loop;
-    comment on table core.contacts_history is 'The partition of core.contacts holding what the last full build wrote: every contact dated up to its latest one. Query core.contacts.';
+    comment on table core.contacts_history is 'The partition of core.contacts holding what the last full build wrote: every contact dated up to its latest one (or up to today, if a contact was dated later). Query core.contacts.';
     comment on table core.contacts_recent is 'The partition of core.contacts holding contacts dated after the last full build''s latest one, added by top-ups. Query core.contacts.';
     return boundary;
 end;
 $$;
-comment on function core.attach_contacts_history() is 'Makes core.contacts_history, just filled by a full build, the partition of core.contacts for every date up to its latest contact (the parent''s NOT NULL columns, primary key and indexes), and creates an empty core.contacts_recent for every later date; returns the first date of core.contacts_recent.';
+comment on function core.attach_contacts_history() is 'Makes core.contacts_history, just filled by a full build, the partition of core.contacts for every date up to its latest contact or today, whichever is earlier (the parent''s NOT NULL columns, primary key and indexes), and creates core.contacts_recent for every later date, holding any contact dated after today; returns the first date of core.contacts_recent.';
 
 -- Finishing an upgrade (the first block): the old rows become the history, the grants and views
 -- are made again on the new table, and the old parent goes.
@@ -250,10 +275,18 @@ begin
         return;
     end if;
     perform set_config('search_path', 'pg_catalog', true);
-    for upgrade_statement in select u.statement from pg_temp.contacts_upgrade as u order by u.position loop
+    for upgrade_statement in select u.statement from pg_temp.contacts_upgrade as u where u.part < 3 order by u.position loop
         execute upgrade_statement;
     end loop;
     drop table if exists core.contacts_upgrading;
+    for upgrade_statement in
+        select u.statement from pg_temp.contacts_upgrade as u
+        where u.part = 3
+          and to_regclass(format('core.%I', substring(u.statement from '^CREATE (?:UNIQUE )?INDEX (\S+) '))) is null
+        order by u.position
+    loop
+        execute upgrade_statement;
+    end loop;
     drop table pg_temp.contacts_upgrade;
     perform core.attach_contacts_history();
     -- autovacuum never analyses a partitioned table, and an aggregate may run before any build

@@ -61,7 +61,7 @@ begin
         window by_date as (partition by cc.case_id, cc.period_start, cc.contact_type order by cc.contact_date)
     ),
     contacts_per_case as (
-        -- contact_id is core.contacts' primary key, so count(*) counts distinct contacts. The
+        -- contact_id is unique in core.contacts, so count(*) counts distinct contacts. The
         -- longest gap before a date, and where it ends (the earliest date on a tie), then the
         -- gap after the last date to W.end
         select

@@ -57,7 +57,7 @@ begin
         where c.establishment_code = any (review_establishments)
     ),
     sessions_delivered as (
-        -- contact_id is core.contacts' primary key: count(*) counts distinct contacts. The months
+        -- contact_id is unique in core.contacts: count(*) counts distinct contacts. The months
         -- follow one another (each ends where the next starts), so a contact's month is found
         -- among their first days by width_bucket (a binary search) and the range's contacts are
         -- read once, not once per month (this part alone: a region's quarter 80 -> 45 ms, the
