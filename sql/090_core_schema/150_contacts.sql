@@ -219,7 +219,9 @@ begin
       join pg_catalog.pg_attribute as a on a.attrelid = c.conrelid and a.attnum = k.attnum
      where c.conrelid = 'core.contacts'::regclass
        and c.contype = 'p';
-    select max(h.contact_date) + 1 into boundary from core.contacts_history as h;
+    -- EXECUTE, not SELECT INTO: PL/pgSQL asks SELECT INTO for one row, and a query run for a
+    -- number of rows gets no parallel workers (1.0 s against 0.5-0.7 s for a national year)
+    execute 'select max(h.contact_date) + 1 from core.contacts_history as h' into boundary;
     -- no contacts: every date is recent
     boundary := coalesce(boundary, '-infinity');
     -- A contact dated after today (a mistyped year) would put every later month's contacts in the
