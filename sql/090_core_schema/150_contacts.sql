@@ -2,7 +2,8 @@
 -- when this file changes. sql/100_core/150_contacts.sql fills it on every full build.
 --
 -- A table partitioned by contact_date into two:
---   core.contacts_history: what the last full build wrote, every date up to its latest contact;
+--   core.contacts_history: what the last full build wrote, every date up to its latest contact
+--                          (or up to today, when a contact is dated later);
 --   core.contacts_recent:  the contacts dated after that, which top-ups (core.top_up_contacts) add.
 -- A full build replaces both (sql/100_core/150_contacts.sql): it fills a new history with CREATE
 -- TABLE AS, which runs in parallel where INSERT ... SELECT cannot, and attaches it
@@ -18,7 +19,8 @@
 -- A database made by an older throughcare: core.contacts was a plain table, or partitioned by
 -- contact_id with one partition core.contacts_all. Its rows become core.contacts_history, kept
 -- (renames, no copy; only the primary key is built again, with contact_date), under the new
--- core.contacts made below, which gets the old table's grants and views: views bound to it are
+-- core.contacts made below, which gets the old table's grants, indexes (an analyst's too, taken
+-- over by the history without a rebuild) and views: views bound to it are
 -- made again by name, so they read the new parent (else they would stop the next full build from
 -- dropping the history). Whatever else holds on to the old tables or their rowtypes (another
 -- role's view, a materialized view, a foreign key, a function of the rowtype), or lives on them
