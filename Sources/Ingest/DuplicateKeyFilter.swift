@@ -12,6 +12,8 @@ final class DuplicateKeyFilter {
     private static let probes = 8
     private let words: UnsafeMutablePointer<UInt64>
     private let blockMask: Int
+    /// The size of the bit array: a power of two, at least 512 (one block).
+    let bitCount: Int
     /// Keys that may have been seen before (`|`-joined for composite keys).
     var candidates: Set<String> {
         probePending()
@@ -33,9 +35,17 @@ final class DuplicateKeyFilter {
     /// Sized from the file: a bit per byte of data (over 400 bits a key for a contacts row),
     /// within the limits above. Zeroing a fixed 64 MiB cost ~0.15 s of system time per file,
     /// which dominated the small files. `dataBytes` counts uncompressed bytes (an estimate for gzip).
-    init(dataBytes: Int) {
+    convenience init(dataBytes: Int) {
         var bitCount = Self.minimumBitCount
         while bitCount < dataBytes * 8 && bitCount < Self.maximumBitCount { bitCount <<= 1 }
+        self.init(bitCount: bitCount)!
+    }
+
+    /// An empty filter of `bitCount` bits (a power of two from 512 to 2^29), to be filled by
+    /// `insert` or from saved bits (`load`); nil for any other size.
+    init?(bitCount: Int) {
+        guard bitCount >= 512, bitCount <= Self.maximumBitCount, bitCount & (bitCount - 1) == 0 else { return nil }
+        self.bitCount = bitCount
         blockMask = bitCount / 512 - 1
         // 2 MiB-aligned and marked for huge pages: random probes then miss the cache, not the TLB.
         var memory: UnsafeMutableRawPointer?
@@ -53,6 +63,20 @@ final class DuplicateKeyFilter {
     deinit {
         free(words)
         pendingHashes.deallocate()
+    }
+
+    /// The bit array's bytes from `byteOffset` (64-bit words, little-endian), for saving it.
+    /// Keys inserted but not yet probed are probed first, so the bytes hold every key.
+    func bytes(from byteOffset: Int, count: Int) -> UnsafeRawBufferPointer {
+        probePending()
+        precondition(byteOffset >= 0 && byteOffset + count <= bitCount / 8, "outside the filter")
+        return UnsafeRawBufferPointer(start: UnsafeRawPointer(words) + byteOffset, count: count)
+    }
+
+    /// Sets bytes of the bit array from saved ones (as `bytes(from:count:)` gave them).
+    func load(_ bytes: UnsafeRawBufferPointer, at byteOffset: Int) {
+        precondition(byteOffset >= 0 && byteOffset + bytes.count <= bitCount / 8, "outside the filter")
+        UnsafeMutableRawPointer(words).advanced(by: byteOffset).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
     }
 
     /// Records `key`; `candidates` will name it if it may have been seen before.

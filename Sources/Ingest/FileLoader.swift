@@ -40,10 +40,15 @@ struct FileLoader {
         let references = try ReferenceIndex.load(for: file.entity, batchID: batchID, connection: connection)
         let validator = RowValidator(schema: schema, header: header, references: references, batchID: batchID)
         let spool = try RejectSpool(batchID: batchID, file: file.name)
-        let keys = DuplicateKeyFilter(dataBytes: file.isGzip ? file.bytes * 10 : file.bytes)
         let columns = schema.columns.map(\.name) + ["batch_id", "line_number"]
         let entity = file.entity.rawValue
         let incremental = options.mode == .incremental
+        let keys = DuplicateKeyFilter(dataBytes: file.isGzip ? file.bytes * 10 : file.bytes)
+        // The keys already staged, as the previous load saved them: an incremental load adds its
+        // own, and a key this filter has not seen is not in staging. A full load replaces
+        // staging, so its own file's filter is what it saves.
+        let filters = StagedKeyFilterStore(connection: connection)
+        let stagedKeys = incremental ? try filters.load(entity: entity) : nil
         // The COPY target ingest.load_target names: the staging table, or this transaction's incoming.
         let target = incremental ? ["pg_temp", "incoming"] : ["staging", entity]
         // Binary COPY where every column has a binary form; rows it cannot carry exactly wait in
@@ -66,6 +71,7 @@ struct FileLoader {
                                           reason: rejection.reason, raw: reader.rawRecord)
                         } else {
                             validator.withKeyBytes(keys.insert)
+                            if let stagedKeys { validator.withKeyBytes(stagedKeys.insert) }
                             if let textRows {
                                 let sent = try stream.withBuffer {
                                     validator.encodeBinaryRow(lineNumber: reader.lineNumber, localOffsets: localOffsets, into: &$0)
@@ -107,7 +113,16 @@ struct FileLoader {
             }
 
             if incremental {
-                report.rowsReplaced = try connection.call("ingest.merge_incoming", entity, schema.keyColumns, columns).scalar(Int.self)
+                let lookUp = try lookUpStagedKeys(stagedKeys, rowsLoaded: report.rowsLoaded)
+                report.keysLookedUp = lookUp == .everyKey ? report.rowsLoaded : lookUp == .none ? 0 : stagedKeys?.candidates.count
+                report.rowsReplaced = try connection.call("ingest.merge_incoming", entity, schema.keyColumns, columns,
+                                                          lookUp.rawValue).scalar(Int.self)
+            }
+            if let saved = incremental ? stagedKeys : keys {
+                try filters.save(saved, entity: entity, batchID: batchID)
+            } else {
+                // without the staged keys' filter this load cannot make one: later loads look up every key
+                try filters.clear(entity: entity)
             }
 
             if spool.count > 0 {
@@ -174,20 +189,35 @@ struct FileLoader {
         return "header columns \(shown)\(positions.count > 10 ? " and \(positions.count - 10) more" : "") are not contract columns"
     }
 
-    /// A key seen twice in the file: the first occurrence stays, later ones become rejects.
-    /// The Bloom filter named the keys that may repeat; the exact check runs in SQL over just
-    /// those keys (ingest.reject_duplicates), so client memory does not grow with the file.
-    private func rejectDuplicates(schema: EntitySchema, file: ExtractFile, candidates: Set<String>, spool: RejectSpool) throws {
-        try connection.call("ingest.prepare_duplicate_candidates")
-        try connection.copyIn(into: ["pg_temp", "duplicate_candidates"], columns: ["key_value"]) { stream in
+    /// Which keys ingest.merge_incoming looks for among the staged rows; the candidates go to
+    /// pg_temp.staged_key_candidates. Past a quarter of the file's rows (an old filter of a small
+    /// load, saturated by the keys added since), a hash of every key costs no more.
+    private func lookUpStagedKeys(_ stagedKeys: DuplicateKeyFilter?, rowsLoaded: Int) throws -> IncomingKeyLookUp {
+        guard let stagedKeys, stagedKeys.candidates.count <= rowsLoaded / 4 else { return .everyKey }
+        guard !stagedKeys.candidates.isEmpty else { return .none }
+        try connection.call("ingest.prepare_staged_key_candidates")
+        try copyKeys(stagedKeys.candidates, into: ["pg_temp", "staged_key_candidates"])
+        return .candidateKeys
+    }
+
+    private func copyKeys(_ keys: Set<String>, into table: [String]) throws {
+        try connection.copyIn(into: table, columns: ["key_value"]) { stream in
             var line: [UInt8] = []
-            for key in candidates {
+            for key in keys {
                 line.removeAll(keepingCapacity: true)
                 RejectSpool.appendCopyText(key, to: &line)
                 line.append(0x0A)
                 try stream.write(line)
             }
         }
+    }
+
+    /// A key seen twice in the file: the first occurrence stays, later ones become rejects.
+    /// The Bloom filter named the keys that may repeat; the exact check runs in SQL over just
+    /// those keys (ingest.reject_duplicates), so client memory does not grow with the file.
+    private func rejectDuplicates(schema: EntitySchema, file: ExtractFile, candidates: Set<String>, spool: RejectSpool) throws {
+        try connection.call("ingest.prepare_duplicate_candidates")
+        try copyKeys(candidates, into: ["pg_temp", "duplicate_candidates"])
         let removed = try connection.call("ingest.reject_duplicates", file.entity.rawValue, options.mode == .incremental,
                                           schema.keyColumns).rows
         guard !removed.isEmpty else { return }
@@ -209,4 +239,14 @@ struct FileLoader {
             remaining -= 1
         }
     }
+}
+
+/// Which of an incremental file's keys ingest.merge_incoming looks for among the staged rows.
+enum IncomingKeyLookUp: String {
+    /// No saved filter of the staged keys: any key may be staged.
+    case everyKey = "every_key"
+    /// Those the filter could not rule out (in pg_temp.staged_key_candidates).
+    case candidateKeys = "candidate_keys"
+    /// The filter ruled out every key.
+    case none
 }

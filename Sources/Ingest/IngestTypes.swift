@@ -38,6 +38,9 @@ public struct FileReport: Sendable {
     public var rowsRejected = 0
     /// Incremental loads: staged rows the file replaced (same key); nil for a full load.
     public var rowsReplaced: Int?
+    /// Incremental loads: how many of the file's keys were looked up among the staged rows
+    /// (all of them without a saved filter of the staged keys; usually none with one).
+    public var keysLookedUp: Int?
     public var bytes = 0
     public var sha256: String?
     public var seconds = 0.0

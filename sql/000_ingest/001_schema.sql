@@ -64,6 +64,26 @@ comment on column ingest.staged_blocks.entity is 'Contract entity whose staging 
 comment on column ingest.staged_blocks.filenode is 'pg_relation_filenode of that staging table when the rows were written: the blocks hold only while the table is still in that file (TRUNCATE, VACUUM FULL, CLUSTER and a rewriting ALTER TABLE replace it; plain VACUUM moves no row, and ingest never updates a staged row).';
 comment on column ingest.staged_blocks.blocks is 'The blocks the load''s rows were written to, as ranges of block numbers.';
 
+-- Written and read by the loader (Sources/Ingest/StagedKeyFilterStore.swift). UNLOGGED, as
+-- staging is: a crash empties both, and a missing filter only means the next incremental load
+-- looks up every key, as it did before filters were kept.
+create unlogged table if not exists ingest.staged_key_filters (
+    entity    text not null,
+    chunk     integer not null,
+    batch_id  bigint not null references ingest.batches (batch_id) on delete cascade,
+    bit_count bigint not null,
+    bits      bytea not null,
+    primary key (entity, chunk)
+);
+-- the bits are random: compressing them would cost time and save nothing
+alter table ingest.staged_key_filters alter column bits set storage external;
+comment on table ingest.staged_key_filters is 'The loader''s Bloom filter of every key in a staging table, in 1 MiB chunks, saved by each load in its own transaction: an incremental load then looks up in staging only the keys the filter says may be there (usually none), instead of every key it brings (ingest.merge_incoming). Valid only while its batch_id is the entity''s latest load (ingest.staged_key_filter_bit_count).';
+comment on column ingest.staged_key_filters.entity is 'Contract entity whose staging table the filter covers.';
+comment on column ingest.staged_key_filters.chunk is 'Position of this chunk of the bit array (0 first).';
+comment on column ingest.staged_key_filters.batch_id is 'The ingest run whose load saved the filter: the filter covers the staging table as that load left it.';
+comment on column ingest.staged_key_filters.bit_count is 'Size of the whole bit array in bits (a power of two).';
+comment on column ingest.staged_key_filters.bits is 'This chunk''s bytes of the bit array (DuplicateKeyFilter''s layout: 512-bit blocks of 64-bit little-endian words).';
+
 create table if not exists ingest.rejects (
     reject_id   bigserial primary key,
     batch_id    bigint not null references ingest.batches (batch_id) on delete cascade,

@@ -162,15 +162,31 @@ end;
 $$;
 comment on function ingest.begin_file_load(text, boolean) is 'Starts loading a file in the current transaction: Europe/London time zone, more work_mem, and an empty target (the staging table truncated for a full load, pg_temp.incoming created for an incremental one).';
 
+-- The key as the loader spells it (RowValidator.withKeyBytes), the spelling of
+-- pg_temp.duplicate_candidates and pg_temp.staged_key_candidates: one column's text, or for a composite key each column's byte
+-- count, ':' and its text, so keys compare column by column.
+create or replace function ingest.key_text(p_key_columns text[], p_alias text)
+returns text
+language sql
+immutable
+as $$
+    select case when cardinality(p_key_columns) = 1
+        then format('%I.%I::text', p_alias, p_key_columns[1])
+        else (select string_agg(format('octet_length(%1$I.%2$I::text)::text || '':'' || %1$I.%2$I::text', p_alias, key), ' || ' order by position)
+              from unnest(p_key_columns) with ordinality as k (key, position)) end;
+$$;
+comment on function ingest.key_text(text[], text) is 'SQL text of a row''s key as the loader spells it (the row named p_alias; columns p_key_columns), for comparing with the key_value of pg_temp.duplicate_candidates and pg_temp.staged_key_candidates.';
+
 drop function if exists ingest.merge_incoming(text, text[], text[]);
-create or replace function ingest.merge_incoming(p_entity text, p_key_columns text[], p_columns text[])
+drop function if exists ingest.merge_incoming(text, text[], text[], text);
+create or replace function ingest.merge_incoming(p_entity text, p_key_columns text[], p_columns text[], p_look_up text)
 returns bigint
 language plpgsql
 as $$
 declare
     target regclass := ingest.staging_table(p_entity);
     key_match text := (select string_agg(format('s.%1$I = k.%1$I', key), ' and ') from unnest(p_key_columns) as key);
-    key_list text := (select string_agg(format('%I', key), ', ') from unnest(p_key_columns) as key);
+    key_list text := (select string_agg(format('i.%I', key), ', ') from unnest(p_key_columns) as key);
     column_list text := (select string_agg(format('%I', name), ', ') from unnest(p_columns) as name);
     -- Finding the staged rows an incremental file replaces means hash-probing every staged row
     -- (staging has no key index: it would slow every full load). A month of contacts against a
@@ -180,20 +196,36 @@ declare
     -- are copied as they are, not made distinct: the loader has already removed a file's repeated
     -- keys (ingest.reject_duplicates), and a key repeated anyway would only name the same staged
     -- row twice, which the delete removes once (the distinct cost 0.4 s of a month's 0.5 s copy).
+    -- Half of the probe's time is the cache misses of a hash table of 455 k keys; with the few
+    -- keys the loader's saved filter could not rule out, the table fits in cache.
     keys_table text := format('ingest.%I', 'incoming_keys_' || pg_backend_pid());
-    replaced bigint;
+    replaced bigint := 0;
     old_end bigint;
     batch bigint;
     earlier_blocks int8multirange;
 begin
-    execute format('create unlogged table %s as select %s from pg_temp.incoming', keys_table, key_list);
-    execute format('analyze %s', keys_table);
-    execute format('create temporary table replaced on commit drop as select s.ctid as row_position from %s as s join %s as k on %s',
-                   target, keys_table, key_match);
-    execute format('drop table %s', keys_table);
-    execute format('delete from %s where ctid = any (array(select r.row_position from pg_temp.replaced as r))', target);
-    get diagnostics replaced = row_count;
-    drop table pg_temp.replaced;
+    -- Which incoming keys to look for in staging (the loader decides, from its filter of the
+    -- staged keys, ingest.staged_key_filters): every_key when it has no valid filter;
+    -- candidate_keys, those in pg_temp.staged_key_candidates, the only ones the filter could not
+    -- rule out; none when it ruled out every key (a month of new contacts, usually).
+    if p_look_up not in ('every_key', 'candidate_keys', 'none') then
+        raise exception 'ingest.merge_incoming: p_look_up is %, not every_key, candidate_keys or none', p_look_up
+            using errcode = 'invalid_parameter_value';
+    end if;
+    if p_look_up <> 'none' then
+        execute format('create unlogged table %s as select %s from pg_temp.incoming as i %s', keys_table, key_list,
+                       case when p_look_up = 'candidate_keys'
+                            then format('where %s in (select c.key_value from pg_temp.staged_key_candidates as c)',
+                                        ingest.key_text(p_key_columns, 'i'))
+                            else '' end);
+        execute format('analyze %s', keys_table);
+        execute format('create temporary table replaced on commit drop as select s.ctid as row_position from %s as s join %s as k on %s',
+                       target, keys_table, key_match);
+        execute format('drop table %s', keys_table);
+        execute format('delete from %s where ctid = any (array(select r.row_position from pg_temp.replaced as r))', target);
+        get diagnostics replaced = row_count;
+        drop table pg_temp.replaced;
+    end if;
     -- Where the rows went (ingest.staged_blocks), so the transform reads just them: mostly the
     -- blocks the insert added to the table, plus any earlier block with room it filled (free
     -- space left by a COPY or by replaced rows). Only the rows below the old end are looked at
@@ -221,7 +253,54 @@ begin
     return replaced;
 end;
 $$;
-comment on function ingest.merge_incoming(text, text[], text[]) is 'Incremental load: the rows of pg_temp.incoming replace the staging rows with the same key (columns p_key_columns); the other rows stay; the blocks the new rows went to are recorded in ingest.staged_blocks. Returns how many staged rows were replaced.';
+comment on function ingest.merge_incoming(text, text[], text[], text) is 'Incremental load: the rows of pg_temp.incoming replace the staging rows with the same key (columns p_key_columns); the other rows stay; the blocks the new rows went to are recorded in ingest.staged_blocks. p_look_up says which incoming keys may be staged: every_key, candidate_keys (those in pg_temp.staged_key_candidates) or none. Returns how many staged rows were replaced.';
+
+create or replace function ingest.staged_key_filter_chunk_bytes()
+returns integer
+language sql
+immutable
+as $$
+    select 1048576;
+$$;
+comment on function ingest.staged_key_filter_chunk_bytes() is 'Bytes per chunk of a saved key filter (1 MiB): the rows stay small, and the loader reads the filter a chunk at a time.';
+
+-- The loader's filter of the staged keys (ingest.staged_key_filters), saved by every load of
+-- the entity. It covers the staging table only as the load that saved it left it: any later
+-- load that did not save one (a tool from before filters, say) makes it stale.
+create or replace function ingest.staged_key_filter_bit_count(p_entity text)
+returns bigint
+language sql
+stable
+as $$
+    select f.bit_count
+    from ingest.staged_key_filters as f
+    where f.entity = p_entity
+      and f.batch_id = (select max(b.batch_id) from ingest.batch_files as b
+                        where b.entity = p_entity and b.status = 'loaded')
+    group by f.bit_count
+    -- whole: every chunk of that size there, numbered from 0
+    having count(*) = (f.bit_count / 8 + ingest.staged_key_filter_chunk_bytes() - 1) / ingest.staged_key_filter_chunk_bytes()
+       and min(f.chunk) = 0
+       and max(f.chunk) = count(*) - 1;
+$$;
+comment on function ingest.staged_key_filter_bit_count(text) is 'The size in bits of the entity''s saved key filter when it is whole and covers staging as it stands (saved by the entity''s latest load); NULL otherwise (look up every key).';
+
+create or replace function ingest.staged_key_filter_bits(p_entity text)
+returns table (chunk integer, bits bytea)
+language sql
+stable
+as $$
+    select f.chunk, f.bits from ingest.staged_key_filters as f where f.entity = p_entity order by f.chunk;
+$$;
+comment on function ingest.staged_key_filter_bits(text) is 'The chunks of the entity''s saved key filter, in order (the loader reads them by binary COPY).';
+
+create or replace function ingest.clear_staged_key_filter(p_entity text)
+returns void
+language sql
+as $$
+    delete from ingest.staged_key_filters as f where f.entity = p_entity;
+$$;
+comment on function ingest.clear_staged_key_filter(text) is 'Removes the entity''s saved key filter, before a load saves its own (by binary COPY into ingest.staged_key_filters) or when a load cannot make one.';
 
 -- The blocks of an entity's staging table holding the rows of the loads after a batch. Staging
 -- has no index (it would slow every full load), so "the rows of the latest loads" was a scan of
@@ -320,17 +399,20 @@ as $$
 $$;
 comment on function ingest.prepare_duplicate_candidates() is 'Creates pg_temp.duplicate_candidates for the keys the loader''s Bloom filter says may repeat; the loader fills it by COPY.';
 
+create or replace function ingest.prepare_staged_key_candidates()
+returns void
+language sql
+as $$
+    create temporary table staged_key_candidates (key_value text primary key) on commit drop;
+$$;
+comment on function ingest.prepare_staged_key_candidates() is 'Creates pg_temp.staged_key_candidates for the incremental file''s keys that the saved filter of the staged keys says may be staged; the loader fills it by COPY, and ingest.merge_incoming looks up only those.';
+
 create or replace function ingest.reject_duplicates(p_entity text, p_incremental boolean, p_key_columns text[])
 returns table (duplicate_line bigint, first_line bigint, key_values text[])
 language plpgsql
 as $$
 declare
-    -- The key as the loader spells it (RowValidator.withKeyBytes): one column's text, or for a
-    -- composite key each column's byte count, ':' and its text, so keys compare column by column.
-    key_text text := case when cardinality(p_key_columns) = 1
-        then format('t.%I::text', p_key_columns[1])
-        else (select string_agg(format('octet_length(t.%1$I::text)::text || '':'' || t.%1$I::text', key), ' || ' order by position)
-              from unnest(p_key_columns) with ordinality as k (key, position)) end;
+    key_text text := ingest.key_text(p_key_columns, 't');
     key_array text := (select 'array[' || string_agg(format('t.%I::text', key), ', ' order by position) || ']'
                        from unnest(p_key_columns) with ordinality as k (key, position));
 begin
