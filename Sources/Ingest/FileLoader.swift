@@ -43,12 +43,13 @@ struct FileLoader {
         let columns = schema.columns.map(\.name) + ["batch_id", "line_number"]
         let entity = file.entity.rawValue
         let incremental = options.mode == .incremental
-        let keys = DuplicateKeyFilter(dataBytes: file.isGzip ? file.bytes * 10 : file.bytes)
-        // The keys already staged, as the previous load saved them: an incremental load adds its
-        // own, and a key this filter has not seen is not in staging. A full load replaces
-        // staging, so its own file's filter is what it saves.
+        // An incremental load starts from the filter of the keys already staged, as the previous
+        // load saved it: a key it calls new is then in neither staging nor earlier in the file.
+        // A full load replaces staging and starts empty. Either way the filter ends holding every
+        // staged key, and is saved.
         let filters = StagedKeyFilterStore(connection: connection)
         let stagedKeys = incremental ? try filters.load(entity: entity) : nil
+        let keys = stagedKeys ?? DuplicateKeyFilter(dataBytes: file.isGzip ? file.bytes * 10 : file.bytes)
         // The COPY target ingest.load_target names: the staging table, or this transaction's incoming.
         let target = incremental ? ["pg_temp", "incoming"] : ["staging", entity]
         // Binary COPY where every column has a binary form; rows it cannot carry exactly wait in
@@ -71,7 +72,6 @@ struct FileLoader {
                                           reason: rejection.reason, raw: reader.rawRecord)
                         } else {
                             validator.withKeyBytes(keys.insert)
-                            if let stagedKeys { validator.withKeyBytes(stagedKeys.insert) }
                             if let textRows {
                                 let sent = try stream.withBuffer {
                                     validator.encodeBinaryRow(lineNumber: reader.lineNumber, localOffsets: localOffsets, into: &$0)
@@ -113,13 +113,18 @@ struct FileLoader {
             }
 
             if incremental {
-                let lookUp = try lookUpStagedKeys(stagedKeys, rowsLoaded: report.rowsLoaded)
-                report.keysLookedUp = lookUp == .everyKey ? report.rowsLoaded : lookUp == .none ? 0 : stagedKeys?.candidates.count
+                // Which keys to look for among the staged rows: with the staged keys' filter, only
+                // the candidates (pg_temp.duplicate_candidates, which rejectDuplicates filled), and
+                // none when there are none. Past a quarter of the file's rows (an old filter of a
+                // small load, saturated by the keys added since), a hash of every key costs no more.
+                let lookUp: IncomingKeyLookUp = stagedKeys == nil || keys.candidates.count > report.rowsLoaded / 4 ? .everyKey
+                    : keys.candidates.isEmpty ? .none : .candidateKeys
+                report.keysLookedUp = lookUp == .everyKey ? report.rowsLoaded : keys.candidates.count
                 report.rowsReplaced = try connection.call("ingest.merge_incoming", entity, schema.keyColumns, columns,
                                                           lookUp.rawValue).scalar(Int.self)
             }
-            if let saved = incremental ? stagedKeys : keys {
-                try filters.save(saved, entity: entity, batchID: batchID)
+            if !incremental || stagedKeys != nil {
+                try filters.save(keys, entity: entity, batchID: batchID)
             } else {
                 // without the staged keys' filter this load cannot make one: later loads look up every key
                 try filters.clear(entity: entity)
@@ -137,7 +142,7 @@ struct FileLoader {
             try connection.call("ingest.record_loaded_file", batchID, file.name, entity, sha256, file.bytes,
                                 report.rowsRead, report.rowsLoaded, report.rowsRejected, report.rowsReplaced.map(Int64.init), report.seconds,
                                 report.warnings.isEmpty ? nil : report.warnings.joined(separator: "; "))
-            try connection.call("ingest.analyze_staging", entity)
+            try connection.call("ingest.analyze_staging", entity, Int64(report.rowsLoaded))
         }
         report.seconds = Date().timeIntervalSince(started)
         return report
@@ -189,17 +194,6 @@ struct FileLoader {
         return "header columns \(shown)\(positions.count > 10 ? " and \(positions.count - 10) more" : "") are not contract columns"
     }
 
-    /// Which keys ingest.merge_incoming looks for among the staged rows; the candidates go to
-    /// pg_temp.staged_key_candidates. Past a quarter of the file's rows (an old filter of a small
-    /// load, saturated by the keys added since), a hash of every key costs no more.
-    private func lookUpStagedKeys(_ stagedKeys: DuplicateKeyFilter?, rowsLoaded: Int) throws -> IncomingKeyLookUp {
-        guard let stagedKeys, stagedKeys.candidates.count <= rowsLoaded / 4 else { return .everyKey }
-        guard !stagedKeys.candidates.isEmpty else { return .none }
-        try connection.call("ingest.prepare_staged_key_candidates")
-        try copyKeys(stagedKeys.candidates, into: ["pg_temp", "staged_key_candidates"])
-        return .candidateKeys
-    }
-
     private func copyKeys(_ keys: Set<String>, into table: [String]) throws {
         try connection.copyIn(into: table, columns: ["key_value"]) { stream in
             var line: [UInt8] = []
@@ -245,7 +239,7 @@ struct FileLoader {
 enum IncomingKeyLookUp: String {
     /// No saved filter of the staged keys: any key may be staged.
     case everyKey = "every_key"
-    /// Those the filter could not rule out (in pg_temp.staged_key_candidates).
+    /// Those the filter could not rule out (in pg_temp.duplicate_candidates).
     case candidateKeys = "candidate_keys"
     /// The filter ruled out every key.
     case none
