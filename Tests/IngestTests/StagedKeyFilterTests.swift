@@ -127,4 +127,16 @@ final class StagedKeyFilterTests: IngestTestCase {
             try connection.execute(script: "delete from ingest.batch_files where file = 'cases.csv' and sha256 = 'x'")
         }
     }
+
+    /// autovacuum's rule: a load adding less than autovacuum_analyze_scale_factor (10%) of a
+    /// table that has statistics leaves them be; a larger one, or a table just truncated, is analysed.
+    func testOnlyALoadOfATenthOfTheTableOrMoreAnalysesIt() throws {
+        try ingest(try makeExtract())
+        XCTAssertEqual(try connection.query("select reltuples::int from pg_class where oid = 'staging.contacts'::regclass").scalar(Int.self), 6)
+        XCTAssertEqual(try connection.call("ingest.analyze_staging", "contacts", Int64(0)).scalar(Bool.self), false)
+        XCTAssertEqual(try connection.call("ingest.analyze_staging", "contacts", Int64(1)).scalar(Bool.self), true)
+        try connection.execute(script: "truncate staging.contacts")
+        XCTAssertEqual(try connection.call("ingest.analyze_staging", "contacts", Int64(0)).scalar(Bool.self), true,
+                       "a truncated table has no row count to keep")
+    }
 }
