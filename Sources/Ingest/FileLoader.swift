@@ -194,24 +194,20 @@ struct FileLoader {
         return "header columns \(shown)\(positions.count > 10 ? " and \(positions.count - 10) more" : "") are not contract columns"
     }
 
-    private func copyKeys(_ keys: Set<String>, into table: [String]) throws {
-        try connection.copyIn(into: table, columns: ["key_value"]) { stream in
+    /// A key seen twice in the file: the first occurrence stays, later ones become rejects.
+    /// The Bloom filter named the keys that may repeat; the exact check runs in SQL over just
+    /// those keys (ingest.reject_duplicates), so client memory does not grow with the file.
+    private func rejectDuplicates(schema: EntitySchema, file: ExtractFile, candidates: Set<String>, spool: RejectSpool) throws {
+        try connection.call("ingest.prepare_duplicate_candidates")
+        try connection.copyIn(into: ["pg_temp", "duplicate_candidates"], columns: ["key_value"]) { stream in
             var line: [UInt8] = []
-            for key in keys {
+            for key in candidates {
                 line.removeAll(keepingCapacity: true)
                 RejectSpool.appendCopyText(key, to: &line)
                 line.append(0x0A)
                 try stream.write(line)
             }
         }
-    }
-
-    /// A key seen twice in the file: the first occurrence stays, later ones become rejects.
-    /// The Bloom filter named the keys that may repeat; the exact check runs in SQL over just
-    /// those keys (ingest.reject_duplicates), so client memory does not grow with the file.
-    private func rejectDuplicates(schema: EntitySchema, file: ExtractFile, candidates: Set<String>, spool: RejectSpool) throws {
-        try connection.call("ingest.prepare_duplicate_candidates")
-        try copyKeys(candidates, into: ["pg_temp", "duplicate_candidates"])
         let removed = try connection.call("ingest.reject_duplicates", file.entity.rawValue, options.mode == .incremental,
                                           schema.keyColumns).rows
         guard !removed.isEmpty else { return }
@@ -235,12 +231,3 @@ struct FileLoader {
     }
 }
 
-/// Which of an incremental file's keys ingest.merge_incoming looks for among the staged rows.
-enum IncomingKeyLookUp: String {
-    /// No saved filter of the staged keys: any key may be staged.
-    case everyKey = "every_key"
-    /// Those the filter could not rule out (in pg_temp.duplicate_candidates).
-    case candidateKeys = "candidate_keys"
-    /// The filter ruled out every key.
-    case none
-}
