@@ -14,12 +14,24 @@ final class DuplicateKeyFilter {
     private let blockMask: Int
     /// The size of the bit array: a power of two, at least 512 (one block).
     let bitCount: Int
-    /// Keys that may have been seen before (`|`-joined for composite keys).
+    /// Keys that may have been seen before (`|`-joined for composite keys), while there are at
+    /// most `candidateLimit` of them; past it `candidatesOverflowed` is set and no more are kept
+    /// (a file re-sent whole in an incremental load has every key "maybe seen": holding them all
+    /// would grow with the file).
     var candidates: Set<String> {
         probePending()
         return maybeSeen
     }
+    var candidatesOverflowed: Bool {
+        probePending()
+        return overflowed
+    }
+    static let candidateLimit = 1 << 16
     private var maybeSeen: Set<String> = []
+    private var overflowed = false
+    /// The bit layout and hashing as saved (`StagedKeyFilterStore`): a saved filter of another
+    /// layout would call keys it holds new. Change it whenever `hash`, `mix`, `probe` or `block` change.
+    static let layoutVersion = 1
 
     /// Keys hashed but not yet probed, and their bytes (needed only if one was maybe seen).
     /// Probing a batch at once lets the processor keep several of the filter's cache misses in
@@ -97,9 +109,13 @@ final class DuplicateKeyFilter {
             touched &+= words[block(pendingHashes[index]) * 8]
         }
         touchSink = touched
-        for index in 0..<pendingCount where probe(pendingHashes[index]) {
+        for index in 0..<pendingCount where probe(pendingHashes[index]) && !overflowed {
             let start = index == 0 ? 0 : pendingKeyEnds[index - 1]
             maybeSeen.insert(String(decoding: pendingKeys[start..<pendingKeyEnds[index]], as: UTF8.self))
+            if maybeSeen.count > Self.candidateLimit {
+                overflowed = true
+                maybeSeen = []
+            }
         }
         pendingCount = 0
         pendingKeys.removeAll(keepingCapacity: true)

@@ -100,8 +100,8 @@ struct FileLoader {
             progress?.fileProgress(rows: rowsRead, storedBytes: source.storedBytesRead)
             report.rowsRead = rowsRead
 
-            if !keys.candidates.isEmpty {
-                try rejectDuplicates(schema: schema, file: file, candidates: keys.candidates, spool: spool)
+            if keys.candidatesOverflowed || !keys.candidates.isEmpty {
+                try rejectDuplicates(schema: schema, file: file, candidates: keys.candidatesOverflowed ? nil : keys.candidates, spool: spool)
             }
 
             report.rowsRejected = spool.count
@@ -117,8 +117,8 @@ struct FileLoader {
                 // the candidates (pg_temp.duplicate_candidates, which rejectDuplicates filled), and
                 // none when there are none. Past a quarter of the file's rows (an old filter of a
                 // small load, saturated by the keys added since), a hash of every key costs no more.
-                let lookUp: IncomingKeyLookUp = stagedKeys == nil || keys.candidates.count > report.rowsLoaded / 4 ? .everyKey
-                    : keys.candidates.isEmpty ? .none : .candidateKeys
+                let lookUp: IncomingKeyLookUp = stagedKeys == nil || keys.candidatesOverflowed || keys.candidates.count > report.rowsLoaded / 4
+                    ? .everyKey : keys.candidates.isEmpty ? .none : .candidateKeys
                 report.keysLookedUp = lookUp == .everyKey ? report.rowsLoaded : keys.candidates.count
                 report.rowsReplaced = try connection.call("ingest.merge_incoming", entity, schema.keyColumns, columns,
                                                           lookUp.rawValue).scalar(Int.self)
@@ -197,19 +197,22 @@ struct FileLoader {
     /// A key seen twice in the file: the first occurrence stays, later ones become rejects.
     /// The Bloom filter named the keys that may repeat; the exact check runs in SQL over just
     /// those keys (ingest.reject_duplicates), so client memory does not grow with the file.
-    private func rejectDuplicates(schema: EntitySchema, file: ExtractFile, candidates: Set<String>, spool: RejectSpool) throws {
-        try connection.call("ingest.prepare_duplicate_candidates")
-        try connection.copyIn(into: ["pg_temp", "duplicate_candidates"], columns: ["key_value"]) { stream in
-            var line: [UInt8] = []
-            for key in candidates {
-                line.removeAll(keepingCapacity: true)
-                RejectSpool.appendCopyText(key, to: &line)
-                line.append(0x0A)
-                try stream.write(line)
+    /// `candidates` nil (more than the filter keeps): the check runs over every key of the file.
+    private func rejectDuplicates(schema: EntitySchema, file: ExtractFile, candidates: Set<String>?, spool: RejectSpool) throws {
+        if let candidates {
+            try connection.call("ingest.prepare_duplicate_candidates")
+            try connection.copyIn(into: ["pg_temp", "duplicate_candidates"], columns: ["key_value"]) { stream in
+                var line: [UInt8] = []
+                for key in candidates {
+                    line.removeAll(keepingCapacity: true)
+                    RejectSpool.appendCopyText(key, to: &line)
+                    line.append(0x0A)
+                    try stream.write(line)
+                }
             }
         }
         let removed = try connection.call("ingest.reject_duplicates", file.entity.rawValue, options.mode == .incremental,
-                                          schema.keyColumns).rows
+                                          schema.keyColumns, candidates == nil).rows
         guard !removed.isEmpty else { return }
         var wanted: [Int: (first: Int, key: [String])] = [:]
         for row in removed {

@@ -82,7 +82,7 @@ final class RowValidator {
 
     /// The current good row's key, normalised. A composite key is each column's byte count,
     /// `:`, then its bytes, column after column, so ("K|X", "S1") and ("K", "X|S1") stay apart;
-    /// `ingest.reject_duplicates` (sql/010_staging/090_ingest_api.sql) builds the same bytes in SQL.
+    /// `ingest.key_text` (sql/010_staging/090_ingest_api.sql) builds the same bytes in SQL.
     func withKeyBytes(_ body: (UnsafeBufferPointer<UInt8>) -> Void) {
         if keyColumns.count == 1, let span = spans[keyColumns[0]] {
             values.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[span])) }

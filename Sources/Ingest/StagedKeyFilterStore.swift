@@ -18,7 +18,8 @@ struct StagedKeyFilterStore {
     func load(entity: String) throws -> DuplicateKeyFilter? {
         // the saved bytes are the words as this machine lays them out
         guard 1.littleEndian == 1,
-              let bitCount = try connection.call("ingest.staged_key_filter_bit_count", entity).scalar(Int?.self),
+              let bitCount = try connection.call("ingest.staged_key_filter_bit_count", entity,
+                                                 Int32(DuplicateKeyFilter.layoutVersion)).scalar(Int?.self),
               let filter = DuplicateKeyFilter(bitCount: bitCount) else { return nil }
         let chunkBytes = try self.chunkBytes()
         var reader = ChunkReader(filter: filter, chunkBytes: chunkBytes)
@@ -29,15 +30,18 @@ struct StagedKeyFilterStore {
     /// Replaces the entity's saved filter with `filter`, which now holds every staged key.
     func save(_ filter: DuplicateKeyFilter, entity: String, batchID: Int64) throws {
         try clear(entity: entity)
+        // the bytes are the words as this machine lays them out, which `load` reads only on a
+        // little-endian machine: on another, save none (every later key is looked up)
+        guard 1.littleEndian == 1 else { return }
         let chunkBytes = try self.chunkBytes()
         let entityBytes = Array(entity.utf8)
-        try connection.copyIn(into: ["ingest", "staged_key_filters"], columns: ["entity", "chunk", "batch_id", "bit_count", "bits"],
+        try connection.copyIn(into: ["ingest", "staged_key_filters"], columns: ["entity", "chunk", "batch_id", "bit_count", "layout", "bits"],
                               format: .binary) { stream in
             try stream.write(BinaryCopyFormat.header)
             for (chunk, offset) in stride(from: 0, to: filter.bitCount / 8, by: chunkBytes).enumerated() {
                 let bits = filter.bytes(from: offset, count: min(chunkBytes, filter.bitCount / 8 - offset))
                 var fields: [UInt8] = []
-                fields.appendBigEndian(Int16(5))
+                fields.appendBigEndian(Int16(6))
                 fields.appendBigEndian(Int32(entityBytes.count))
                 fields.append(contentsOf: entityBytes)
                 fields.appendBigEndian(Int32(4))
@@ -46,6 +50,8 @@ struct StagedKeyFilterStore {
                 fields.appendBigEndian(batchID)
                 fields.appendBigEndian(Int32(8))
                 fields.appendBigEndian(Int64(filter.bitCount))
+                fields.appendBigEndian(Int32(4))
+                fields.appendBigEndian(Int32(DuplicateKeyFilter.layoutVersion))
                 fields.appendBigEndian(Int32(bits.count))
                 try stream.write(fields)
                 try stream.write(UnsafeBufferPointer(start: bits.baseAddress!.assumingMemoryBound(to: UInt8.self), count: bits.count))
@@ -89,8 +95,10 @@ struct StagedKeyFilterStore {
             if !headerRead {
                 // signature (11), flags (4), header extension length (4) and extension
                 guard pending.count >= 19 else { return }
-                guard pending.starts(with: BinaryCopyFormat.header.prefix(11)) else { broken = true; return }
-                offset = 19 + Int(integer(Int32.self, at: 15))
+                let extensionLength = Int(integer(Int32.self, at: 15))
+                guard pending.starts(with: BinaryCopyFormat.header.prefix(11)), extensionLength >= 0 else { broken = true; return }
+                guard pending.count >= 19 + extensionLength else { return }
+                offset = 19 + extensionLength
                 headerRead = true
             }
             while !ended, pending.count - offset >= 2 {

@@ -18,14 +18,17 @@ final class StagedKeyFilterTests: IngestTestCase {
         return directory
     }
 
+    func bitCount(_ entity: String = "contacts") throws -> Int64? {
+        try connection.call("ingest.staged_key_filter_bit_count", entity, Int32(DuplicateKeyFilter.layoutVersion)).scalar(Int64?.self)
+    }
+
     func savedFilterBatch() throws -> Int64? {
         try connection.query("select max(batch_id) from ingest.staged_key_filters where entity = 'contacts'").scalar(Int64?.self)
     }
 
     func testAFileOfNewKeysLooksUpNoneOfThem() throws {
         try ingest(try makeExtract())
-        XCTAssertNotNil(try connection.query("select ingest.staged_key_filter_bit_count('contacts')").scalar(Int64?.self),
-                        "the full load saved the filter of the keys it staged")
+        XCTAssertNotNil(try bitCount(), "the full load saved the filter of the keys it staged")
         let report = try self.report(try ingest(try incrementalExtract(resend: false), mode: .incremental), "contacts.csv")
         XCTAssertEqual(report.rowsLoaded, 3)
         XCTAssertEqual(report.keysLookedUp, 0)
@@ -66,7 +69,7 @@ final class StagedKeyFilterTests: IngestTestCase {
         try connection.execute(script: "update ingest.batch_files set sha256 = 'forgotten'")
         try ingest(try makeExtract())
         try connection.execute(script: SQLQuery(unsafeSQL: "update ingest.staged_key_filters set batch_id = \(saved!)"))
-        XCTAssertNil(try connection.query("select ingest.staged_key_filter_bit_count('contacts')").scalar(Int64?.self))
+        XCTAssertNil(try bitCount())
 
         // with a valid filter this file's one known key would be looked up alone
         let report = try self.report(try ingest(try incrementalExtract(resend: true, newRows: 20), mode: .incremental), "contacts.csv")
@@ -88,10 +91,12 @@ final class StagedKeyFilterTests: IngestTestCase {
         XCTAssertEqual(after.rowsReplaced, 1)
     }
 
-    func testAFilterMissingAChunkIsNotUsed() throws {
+    func testAFilterMissingAChunkOrOfAnotherLayoutIsNotUsed() throws {
         try ingest(try makeExtract())
-        try connection.execute(script: "update ingest.staged_key_filters set chunk = chunk + 1")
-        XCTAssertNil(try connection.query("select ingest.staged_key_filter_bit_count('contacts')").scalar(Int64?.self))
+        try connection.execute(script: "update ingest.staged_key_filters set layout = layout + 1")
+        XCTAssertNil(try bitCount(), "another version's hashing")
+        try connection.execute(script: "update ingest.staged_key_filters set layout = layout - 1, chunk = chunk + 1")
+        XCTAssertNil(try bitCount(), "chunk 0 missing")
         let report = try self.report(try ingest(try incrementalExtract(resend: true, newRows: 20), mode: .incremental), "contacts.csv")
         XCTAssertEqual(report.keysLookedUp, 21)
         XCTAssertEqual(report.rowsReplaced, 1)
@@ -104,7 +109,7 @@ final class StagedKeyFilterTests: IngestTestCase {
         let directory = try makeExtract(replacing: ["contacts.csv": "contacts-unknown-code.csv"])
         XCTAssertEqual(try self.report(try ingest(directory, mode: .incremental, maxRejectRate: 0), "contacts.csv").status, .failed)
         XCTAssertEqual(try savedFilterBatch(), saved)
-        XCTAssertNotNil(try connection.query("select ingest.staged_key_filter_bit_count('contacts')").scalar(Int64?.self))
+        XCTAssertNotNil(try bitCount())
     }
 
     /// The bits survive the trip through the database: every key inserted before saving is
@@ -124,6 +129,14 @@ final class StagedKeyFilterTests: IngestTestCase {
             XCTAssertEqual(loaded.bitCount, bitCount)
             for key in keys { Array(key.utf8).withUnsafeBufferPointer { loaded.insert($0) } }
             XCTAssertEqual(loaded.candidates, Set(keys), "every saved key is maybe seen, bitCount \(bitCount)")
+            let other = try XCTUnwrap(try store.load(entity: "cases"))
+            for key in (0..<5_000).map({ "other-\($0)" }) { Array(key.utf8).withUnsafeBufferPointer { other.insert($0) } }
+            XCTAssertLessThan(other.candidates.count, 50, "and a key never saved is not, bitCount \(bitCount)")
+            if bitCount > 1 << 23 {
+                // more than one chunk: a missing one makes the filter unusable
+                try connection.execute(script: "delete from ingest.staged_key_filters where entity = 'cases' and chunk = 1")
+                XCTAssertNil(try self.bitCount("cases"))
+            }
             try connection.execute(script: "delete from ingest.batch_files where file = 'cases.csv' and sha256 = 'x'")
         }
     }
@@ -138,5 +151,25 @@ final class StagedKeyFilterTests: IngestTestCase {
         try connection.execute(script: "truncate staging.contacts")
         XCTAssertEqual(try connection.call("ingest.analyze_staging", "contacts", Int64(0)).scalar(Bool.self), true,
                        "a truncated table has no row count to keep")
+    }
+
+    /// A whole file re-sent incrementally makes every key a candidate: past the filter's limit it
+    /// keeps none, checks repeats over every key in SQL and looks up every key, so client memory
+    /// does not grow with the file.
+    func testAFileReSentWholeLooksUpEveryKeyWithoutHoldingThem() throws {
+        let directory = try makeExtract()
+        let rows = DuplicateKeyFilter.candidateLimit + 1_000
+        var text = "contact_id,case_id,staff_id,contact_type,contact_at,channel,outcome,duration_minutes\n"
+        for row in 0..<rows { text += "M\(row),K1,KW1,keywork_session,2024-03-01T10:00:00Z,video,completed,15\n" }
+        try Data(text.utf8).write(to: directory.appendingPathComponent("contacts.csv"))
+        try ingest(directory)
+        // the same keys again, one repeated within the file
+        try Data((text + "M7,K1,KW1,keywork_session,2024-03-02T10:00:00Z,video,cancelled,15\n").utf8)
+            .write(to: directory.appendingPathComponent("contacts.csv"))
+        let report = try self.report(try ingest(directory, mode: .incremental), "contacts.csv")
+        XCTAssertEqual(report.rowsRejected, 1, "the repeat is still found")
+        XCTAssertEqual(report.keysLookedUp, rows)
+        XCTAssertEqual(report.rowsReplaced, rows)
+        XCTAssertEqual(try count("staging.contacts"), rows)
     }
 }

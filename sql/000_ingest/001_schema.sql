@@ -72,6 +72,7 @@ create unlogged table if not exists ingest.staged_key_filters (
     chunk     integer not null,
     batch_id  bigint not null references ingest.batches (batch_id) on delete cascade,
     bit_count bigint not null,
+    layout    integer not null,
     bits      bytea not null,
     primary key (entity, chunk)
 );
@@ -82,6 +83,7 @@ comment on column ingest.staged_key_filters.entity is 'Contract entity whose sta
 comment on column ingest.staged_key_filters.chunk is 'Position of this chunk of the bit array (0 first).';
 comment on column ingest.staged_key_filters.batch_id is 'The ingest run whose load saved the filter: the filter covers the staging table as that load left it.';
 comment on column ingest.staged_key_filters.bit_count is 'Size of the whole bit array in bits (a power of two).';
+comment on column ingest.staged_key_filters.layout is 'The version of the filter''s hashing and bit layout (DuplicateKeyFilter.layoutVersion): a loader of another version does not use it.';
 comment on column ingest.staged_key_filters.bits is 'This chunk''s bytes of the bit array (DuplicateKeyFilter''s layout: 512-bit blocks of 64-bit little-endian words).';
 
 create table if not exists ingest.rejects (

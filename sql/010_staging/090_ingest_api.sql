@@ -152,6 +152,8 @@ as $$
 begin
     -- Offset-less timestamps are Europe/London local time (the contract).
     perform set_config('timezone', 'Europe/London', true);
+    -- keys compared as text (ingest.key_text) spell a date as the loader does, whatever the session's DateStyle
+    perform set_config('datestyle', 'ISO', true);
     perform set_config('work_mem', '256MB', true);
     if p_incremental then
         execute format('create temporary table incoming (like %s) on commit drop', ingest.staging_table(p_entity));
@@ -160,7 +162,7 @@ begin
     end if;
 end;
 $$;
-comment on function ingest.begin_file_load(text, boolean) is 'Starts loading a file in the current transaction: Europe/London time zone, more work_mem, and an empty target (the staging table truncated for a full load, pg_temp.incoming created for an incremental one).';
+comment on function ingest.begin_file_load(text, boolean) is 'Starts loading a file in the current transaction: Europe/London time zone, ISO dates, more work_mem, and an empty target (the staging table truncated for a full load, pg_temp.incoming created for an incremental one).';
 
 -- The key as the loader spells it (RowValidator.withKeyBytes), the spelling of
 -- pg_temp.duplicate_candidates: one column's text, or for a composite key each column's byte
@@ -268,7 +270,8 @@ comment on function ingest.staged_key_filter_chunk_bytes() is 'Bytes per chunk o
 -- The loader's filter of the staged keys (ingest.staged_key_filters), saved by every load of
 -- the entity. It covers the staging table only as the load that saved it left it: any later
 -- load that did not save one (a tool from before filters, say) makes it stale.
-create or replace function ingest.staged_key_filter_bit_count(p_entity text)
+drop function if exists ingest.staged_key_filter_bit_count(text);
+create or replace function ingest.staged_key_filter_bit_count(p_entity text, p_layout integer)
 returns bigint
 language sql
 stable
@@ -276,6 +279,7 @@ as $$
     select f.bit_count
     from ingest.staged_key_filters as f
     where f.entity = p_entity
+      and f.layout = p_layout
       and f.batch_id = (select max(b.batch_id) from ingest.batch_files as b
                         where b.entity = p_entity and b.status = 'loaded')
     group by f.bit_count
@@ -284,7 +288,7 @@ as $$
        and min(f.chunk) = 0
        and max(f.chunk) = count(*) - 1;
 $$;
-comment on function ingest.staged_key_filter_bit_count(text) is 'The size in bits of the entity''s saved key filter when it is whole and covers staging as it stands (saved by the entity''s latest load); NULL otherwise (look up every key).';
+comment on function ingest.staged_key_filter_bit_count(text, integer) is 'The size in bits of the entity''s saved key filter when it is whole, of the loader''s layout p_layout, and covers staging as it stands (saved by the entity''s latest load); NULL otherwise (look up every key).';
 
 create or replace function ingest.staged_key_filter_bits(p_entity text)
 returns table (chunk integer, bits bytea)
@@ -396,6 +400,7 @@ begin
     -- rows again cost 0.3 s of a month's 2.5 s ingest. A full load (TRUNCATE forgets the row
     -- count) and a larger one are analysed at once.
     if rows_before > 0
+       and current_setting('autovacuum') = 'on'
        and p_rows_added < rows_before * current_setting('autovacuum_analyze_scale_factor')::real then
         return false;
     end if;
@@ -403,7 +408,7 @@ begin
     return true;
 end;
 $$;
-comment on function ingest.analyze_staging(text, bigint) is 'Fresh planner statistics for a staging table just loaded, so the transform plans with the new row counts, unless the load added fewer rows than autovacuum_analyze_scale_factor of a table that has statistics (autovacuum''s own rule); returns whether it analysed.';
+comment on function ingest.analyze_staging(text, bigint) is 'Fresh planner statistics for a staging table just loaded, so the transform plans with the new row counts, unless autovacuum is on and the load added fewer rows than autovacuum_analyze_scale_factor of a table that has statistics (autovacuum''s own rule); returns whether it analysed.';
 
 create or replace function ingest.prepare_duplicate_candidates()
 returns void
@@ -413,7 +418,8 @@ as $$
 $$;
 comment on function ingest.prepare_duplicate_candidates() is 'Creates pg_temp.duplicate_candidates for the keys the loader''s Bloom filter says may repeat (or, in an incremental load starting from the staged keys'' filter, may be staged); the loader fills it by COPY.';
 
-create or replace function ingest.reject_duplicates(p_entity text, p_incremental boolean, p_key_columns text[])
+drop function if exists ingest.reject_duplicates(text, boolean, text[]);
+create or replace function ingest.reject_duplicates(p_entity text, p_incremental boolean, p_key_columns text[], p_every_key boolean)
 returns table (duplicate_line bigint, first_line bigint, key_values text[])
 language plpgsql
 as $$
@@ -426,7 +432,7 @@ begin
         with candidate_rows as (
             select t.ctid as row_position, t.line_number, %1$s as key_value, %2$s as key_values
             from %3$s as t
-            where %1$s in (select key_value from pg_temp.duplicate_candidates)
+            %4$s
         ),
         ranked as (
             select row_position, line_number, key_values, min(line_number) over (partition by key_value) as first_line
@@ -436,10 +442,12 @@ begin
         using ranked as r
         where t.ctid = r.row_position and r.line_number > r.first_line
         returning r.line_number, r.first_line, r.key_values
-        $sql$, key_text, key_array, ingest.load_target(p_entity, p_incremental));
+        $sql$, key_text, key_array, ingest.load_target(p_entity, p_incremental),
+        -- every key: more candidates than the loader keeps (a file re-sent whole, say)
+        case when p_every_key then '' else format('where %s in (select key_value from pg_temp.duplicate_candidates)', key_text) end);
 end;
 $$;
-comment on function ingest.reject_duplicates(text, boolean, text[]) is 'A key seen twice in a file: removes every occurrence after the first (lowest line) among the keys in pg_temp.duplicate_candidates, returning the removed line, the kept line and the key values, for the rejects.';
+comment on function ingest.reject_duplicates(text, boolean, text[], boolean) is 'A key seen twice in a file: removes every occurrence after the first (lowest line) among the keys in pg_temp.duplicate_candidates (every key of the file when p_every_key), returning the removed line, the kept line and the key values, for the rejects.';
 
 create or replace function ingest.reference_establishments()
 returns table (establishment_code text)
