@@ -102,14 +102,24 @@ final class StagedKeyFilterTests: IngestTestCase {
         XCTAssertEqual(report.rowsReplaced, 1)
     }
 
-    /// A failed file keeps nothing of itself, its filter included: the saved one still matches staging.
+    /// A failed file keeps nothing of itself, its filter included: the saved one still matches
+    /// staging. The failure comes after the filter is saved (its ledger row cannot be written).
     func testAFailedIncrementalFileKeepsTheEarlierFilter() throws {
         try ingest(try makeExtract())
         let saved = try savedFilterBatch()
-        let directory = try makeExtract(replacing: ["contacts.csv": "contacts-unknown-code.csv"])
-        XCTAssertEqual(try self.report(try ingest(directory, mode: .incremental, maxRejectRate: 0), "contacts.csv").status, .failed)
+        try connection.execute(script: """
+            create function public.refuse_contacts_ledger_row() returns trigger language plpgsql
+            as $$ begin raise exception 'refused by the test'; end $$;
+            create trigger refuse_contacts_ledger_row before insert on ingest.batch_files
+            for each row when (new.entity = 'contacts' and new.status = 'loaded')
+            execute function public.refuse_contacts_ledger_row();
+            """)
+        let report = try self.report(try ingest(try incrementalExtract(resend: false), mode: .incremental), "contacts.csv")
+        XCTAssertEqual(report.status, .failed)
+        try connection.execute(script: "drop trigger refuse_contacts_ledger_row on ingest.batch_files")
         XCTAssertEqual(try savedFilterBatch(), saved)
         XCTAssertNotNil(try bitCount())
+        XCTAssertEqual(try count("staging.contacts"), 6)
     }
 
     /// The bits survive the trip through the database: every key inserted before saving is
