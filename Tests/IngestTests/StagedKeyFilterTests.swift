@@ -102,6 +102,25 @@ final class StagedKeyFilterTests: IngestTestCase {
         XCTAssertEqual(report.rowsReplaced, 1)
     }
 
+    /// A database whose filters were saved before they carried their layout (an earlier build of
+    /// this table) is upgraded by the next run, and those filters are never trusted.
+    func testAFilterSavedWithoutALayoutIsUpgradedAndNotUsed() throws {
+        try ingest(try makeExtract())
+        // the table as that build made it, and the ingest DDL as that build recorded it
+        try connection.execute(script: """
+            alter table ingest.staged_key_filters drop column layout;
+            update throughcare.schema_version set checksum = 'an earlier build' where unit = 'ingest' and step = 0;
+            """)
+        let report = try self.report(try ingest(try incrementalExtract(resend: true, newRows: 20), mode: .incremental), "contacts.csv")
+        XCTAssertEqual(report.status, .loaded)
+        XCTAssertEqual(report.keysLookedUp, 21, "the unversioned filter was not used")
+        XCTAssertEqual(report.rowsReplaced, 1)
+        XCTAssertNil(try savedFilterBatch())
+        try connection.execute(script: "update ingest.batch_files set sha256 = 'forgotten'")
+        try ingest(try makeExtract())
+        XCTAssertNotNil(try bitCount(), "a full load saves a filter of this layout again")
+    }
+
     /// A failed file keeps nothing of itself, its filter included: the saved one still matches
     /// staging. The failure comes after the filter is saved (its ledger row cannot be written).
     func testAFailedIncrementalFileKeepsTheEarlierFilter() throws {

@@ -76,6 +76,9 @@ create unlogged table if not exists ingest.staged_key_filters (
     bits      bytea not null,
     primary key (entity, chunk)
 );
+-- a table saved before filters carried their layout gets it as 0, a layout no loader uses
+alter table ingest.staged_key_filters add column if not exists layout integer not null default 0;
+alter table ingest.staged_key_filters alter column layout drop default;
 -- the bits are random: compressing them would cost time and save nothing
 alter table ingest.staged_key_filters alter column bits set storage external;
 comment on table ingest.staged_key_filters is 'The loader''s Bloom filter of every key in a staging table, in 1 MiB chunks, saved by each load in its own transaction: an incremental load then looks up in staging only the keys the filter says may be there (usually none), instead of every key it brings (ingest.merge_incoming). Valid only while its batch_id is the entity''s latest load (ingest.staged_key_filter_bit_count).';
