@@ -13,12 +13,15 @@ public struct TransformBuild: Sendable, Equatable {
     public let contactsInserted: Int64
     /// Earlier contact rows a top-up replaced because the contact was re-sent.
     public let contactsReplaced: Int64
+    /// Whether a top-up rebuilt core.contacts_recent (filled without its indexes, then attached,
+    /// which builds them by sorting) rather than adding its rows in place.
+    public let recentRebuilt: Bool
 
     /// One line for a person: what the build did.
     public var summary: String {
         switch mode {
         case .full: "build \(buildID): full rebuild"
-        case .topUp: "build \(buildID): top-up, \(contactsInserted) contact(s) in, \(contactsReplaced) replaced"
+        case .topUp: "build \(buildID): top-up, \(contactsInserted) contact(s) in, \(contactsReplaced) replaced\(recentRebuilt ? ", recent partition rebuilt" : "")"
         }
     }
 }

@@ -70,7 +70,7 @@ public struct TransformRunner {
                     made = try topUp(buildID, afterBatch: afterBatch)
                 } else {
                     try connection.executeScripts(files, step: reportStep)
-                    made = TransformBuild(buildID: buildID, mode: .full, contactsInserted: 0, contactsReplaced: 0)
+                    made = TransformBuild(buildID: buildID, mode: .full, contactsInserted: 0, contactsReplaced: 0, recentRebuilt: false)
                 }
                 try connection.call("core.finish_build", buildID, made.mode.rawValue)
                 return made
@@ -108,6 +108,7 @@ public struct TransformRunner {
               Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)
         return TransformBuild(buildID: buildID, mode: .topUp,
                               contactsInserted: try row["contacts_inserted", as: Int64.self],
-                              contactsReplaced: try row["contacts_replaced", as: Int64.self])
+                              contactsReplaced: try row["contacts_replaced", as: Int64.self],
+                              recentRebuilt: try row["recent_rebuilt", as: Bool.self])
     }
 }

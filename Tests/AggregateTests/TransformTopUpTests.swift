@@ -33,6 +33,7 @@ final class TransformTopUpTests: AggregateTestCase {
         XCTAssertEqual(month.mode, .topUp, month.summary)
         XCTAssertEqual(month.contactsReplaced, 0, month.summary)
         XCTAssertEqual(month.contactsInserted, Int64(extract.monthRows), month.summary)
+        XCTAssertTrue(month.recentRebuilt, "an empty recent partition is filled bare and its indexes built after: \(month.summary)")
         XCTAssertEqual(try value("select mode from core.builds where build_id = \(month.buildID)"), "top_up")
         let historyRows = try count("core.contacts_history")
         XCTAssertEqual(try count("core.contacts_recent"), extract.monthRows, "a month of new contacts goes to the small partition")
@@ -45,6 +46,7 @@ final class TransformTopUpTests: AggregateTestCase {
         XCTAssertEqual(topUp.mode, .topUp, topUp.summary)
         XCTAssertEqual(topUp.contactsReplaced, 1, topUp.summary)
         XCTAssertEqual(topUp.contactsInserted, 1, topUp.summary)
+        XCTAssertFalse(topUp.recentRebuilt, "one contact goes into a month's partition in place: \(topUp.summary)")
         XCTAssertEqual(try value("select outcome from core.contacts where contact_id = \(extract.resentID)"), "completed",
                        "the re-sent contact replaced its row")
         XCTAssertEqual(try value("select tableoid::regclass::text from core.contacts where contact_id = \(extract.resentID)"), "core.contacts_history",
@@ -86,6 +88,71 @@ final class TransformTopUpTests: AggregateTestCase {
                 """)
             XCTAssertEqual(differing, "0", "\(table): the run on the topped-up core differs from the run on the rebuilt one")
         }
+    }
+
+    /// The first top-ups after a full build rebuild the recent partition: it is taken out of
+    /// core.contacts, filled without its indexes and attached again. Its rows, late ones, replaced
+    /// ones, its indexes (an analyst's too) and its range are what adding in place gives.
+    func testARebuiltRecentPartitionHoldsWhatAddingInPlaceGives() throws {
+        let extract = try splitExtract()
+        defer { try? FileManager.default.removeItem(at: extract.root) }
+        try ingest(extract.base, mode: .full)
+        try TransformRunner(connection: connection).run(parameters: RunParameters())
+        try connection.execute(script: "create index contacts_by_staff on core.contacts (staff_id)")
+        let recentStarts = try recentFrom()
+        let historyRows = try count("core.contacts_history")
+
+        // A late contact and a re-sent one moved into the new month, into the empty partition.
+        try ingest(extract.lateAndMoved, mode: .incremental)
+        let first = try TransformRunner(connection: connection).run(parameters: RunParameters())
+        XCTAssertTrue(first.recentRebuilt, first.summary)
+        XCTAssertEqual(first.contactsInserted, 2, first.summary)
+        XCTAssertEqual(first.contactsReplaced, 1, first.summary)
+        XCTAssertEqual(try rows("""
+            select contact_id, tableoid::regclass::text, contact_date::text from core.contacts
+            where contact_id in (\(extract.lateID), \(extract.resentID)) order by contact_id
+            """), [[extract.resentID, "core.contacts_recent", "2024-12-16"], [extract.lateID, "core.contacts_history", "2024-11-20"]])
+        XCTAssertEqual(try partitions(), [["contacts_history", historyRows], ["contacts_recent", 1]],
+                       "the late contact went to the history, where the re-sent one left")
+        XCTAssertEqual(try recentFrom(), recentStarts, "attached again with the same range")
+        XCTAssertEqual(try recentIndexes(), ["contacts_recent_by_staff: contacts_by_staff",
+                                             "contacts_recent_case_type_date: contacts_case_type_date",
+                                             "contacts_recent_date_type: contacts_date_type",
+                                             "contacts_recent_pkey: contacts_pkey"],
+                       "each of core.contacts' indexes has its share on the partition again")
+        XCTAssertEqual(try value("select conname::text from pg_constraint where conrelid = 'core.contacts_recent'::regclass and contype = 'p'"),
+                       "contacts_recent_pkey")
+        XCTAssertThrowsError(try connection.execute(script: """
+            insert into core.contacts select * from core.contacts where contact_id = \(extract.resentID)
+            """), "the rebuilt partition's primary key refuses a second row of a key")
+        XCTAssertEqual(try recentDateStatistics(), "1")
+
+        // The month: more rows arrive than the partition holds, so it is rebuilt again, its row kept.
+        try ingest(extract.month, mode: .incremental)
+        let month = try TransformRunner(connection: connection).run(parameters: RunParameters())
+        XCTAssertTrue(month.recentRebuilt, month.summary)
+        XCTAssertEqual(month.contactsInserted, Int64(extract.monthRows), month.summary)
+        XCTAssertEqual(try partitions(), [["contacts_history", historyRows], ["contacts_recent", extract.monthRows + 1]])
+
+        var topUpCore = try coreFingerprint()
+        try TransformRunner(connection: connection).run(parameters: RunParameters(), fullRebuild: true)
+        XCTAssertEqual(try coreFingerprint(), topUpCore, "core after the rebuilding top-ups differs from a full rebuild")
+
+        // A reader holding core.contacts is not waited for: the rows go in in place.
+        try ingest(extract.correction, mode: .incremental)
+        let reader = try database.connect()
+        try reader.execute(script: "begin; select count(*) from core.contacts")
+        let lockedOut = try TransformRunner(connection: connection).run(parameters: RunParameters())
+        try reader.execute(script: "rollback")
+        XCTAssertEqual(lockedOut.mode, .topUp, lockedOut.summary)
+        XCTAssertFalse(lockedOut.recentRebuilt, lockedOut.summary)
+        XCTAssertEqual(lockedOut.contactsInserted, 1, lockedOut.summary)
+        XCTAssertEqual(lockedOut.contactsReplaced, 1, lockedOut.summary)
+        XCTAssertEqual(try value("select tableoid::regclass::text || ' ' || outcome from core.contacts where contact_id = \(extract.resentID)"),
+                       "core.contacts_history completed")
+        topUpCore = try coreFingerprint()
+        try TransformRunner(connection: connection).run(parameters: RunParameters(), fullRebuild: true)
+        XCTAssertEqual(try coreFingerprint(), topUpCore, "core after the top-up in place differs from a full rebuild")
     }
 
     /// A contact dated after today (a mistyped year) would make the history's range reach past
@@ -278,6 +345,18 @@ final class TransformTopUpTests: AggregateTestCase {
     /// Whether core.contacts_recent has statistics of contact_date ("1") or none ("0").
     func recentDateStatistics() throws -> String? {
         try value("select count(*)::text from pg_stats where schemaname = 'core' and tablename = 'contacts_recent' and attname = 'contact_date'")
+    }
+
+    /// core.contacts_recent's indexes, each with the index of core.contacts it belongs to.
+    func recentIndexes() throws -> [String] {
+        try rows("""
+            select child.relname::text || ': ' || coalesce(parent.relname::text, '-')
+            from pg_index as x
+            join pg_class as child on child.oid = x.indexrelid
+            left join pg_inherits as i on i.inhrelid = child.oid
+            left join pg_class as parent on parent.oid = i.inhparent
+            where x.indrelid = 'core.contacts_recent'::regclass order by 1
+            """).map { $0[0] ?? "" }
     }
 
     /// The first date core.contacts_recent holds.

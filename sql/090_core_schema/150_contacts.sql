@@ -189,6 +189,37 @@ comment on column core.contacts.duration_minutes is 'Length in minutes (0-1440),
 comment on column core.contacts.is_completed is 'outcome = completed.';
 comment on column core.contacts.is_live is 'channel is face_to_face or video (a "live" contact).';
 
+-- The partitions' indexes named after the parent's (contacts_history_case_type_date), as plans
+-- show them: an index PostgreSQL makes for a partition when it is attached gets a name of its
+-- columns. Run after each attach (core.attach_contacts_history, core.top_up_contacts).
+create or replace function core.name_contacts_partition_indexes()
+returns void
+language plpgsql
+as $$
+declare
+    index_names text;
+begin
+    for index_names in
+        select format('alter index core.%I rename to %I', child.relname, p.relname || '_' || substr(parent.relname, length('contacts_') + 1))
+        from pg_catalog.pg_inherits as i
+        join pg_catalog.pg_class as child on child.oid = i.inhrelid
+        join pg_catalog.pg_class as parent on parent.oid = i.inhparent
+        join pg_catalog.pg_index as x on x.indexrelid = child.oid
+        join pg_catalog.pg_class as p on p.oid = x.indrelid
+        where parent.oid in (select y.indexrelid from pg_catalog.pg_index as y where y.indrelid = 'core.contacts'::regclass)
+          -- the tool's; another's index keeps the names PostgreSQL gave its partitions
+          and parent.relname like 'contacts\_%'
+          and p.relname in ('contacts_history', 'contacts_recent')
+          and child.relname <> p.relname || '_' || substr(parent.relname, length('contacts_') + 1)
+          -- an index an older tool left under that name keeps it (an upgraded history)
+          and to_regclass(format('core.%I', p.relname || '_' || substr(parent.relname, length('contacts_') + 1))) is null
+    loop
+        execute index_names;
+    end loop;
+end;
+$$;
+comment on function core.name_contacts_partition_indexes() is 'Renames the indexes of core.contacts_history and core.contacts_recent that belong to core.contacts'' own indexes after those (contacts_<partition>_<index>), unless that name is taken.';
+
 -- A full build's new history (sql/100_core/150_contacts.sql), made by CREATE TABLE AS, becomes
 -- core.contacts' partition for every date up to its latest contact, and a new, empty
 -- core.contacts_recent takes every later date. CREATE TABLE AS makes every column nullable and no
@@ -205,7 +236,6 @@ declare
     not_null text;
     key_columns text;
     boundary date;
-    index_names text;
 begin
     select string_agg(format('alter column %I set not null', a.attname), ', ' order by a.attnum)
       into not_null
@@ -243,24 +273,7 @@ begin
         insert into core.contacts_recent select * from pg_temp.contacts_after_today;
         drop table pg_temp.contacts_after_today;
     end if;
-    -- the partitions' indexes named after the parent's, as plans show them
-    for index_names in
-        select format('alter index core.%I rename to %I', child.relname, p.relname || '_' || substr(parent.relname, length('contacts_') + 1))
-        from pg_catalog.pg_inherits as i
-        join pg_catalog.pg_class as child on child.oid = i.inhrelid
-        join pg_catalog.pg_class as parent on parent.oid = i.inhparent
-        join pg_catalog.pg_index as x on x.indexrelid = child.oid
-        join pg_catalog.pg_class as p on p.oid = x.indrelid
-        where parent.oid in (select y.indexrelid from pg_catalog.pg_index as y where y.indrelid = 'core.contacts'::regclass)
-          -- the tool's; another's index keeps the names PostgreSQL gave its partitions
-          and parent.relname like 'contacts\_%'
-          and p.relname in ('contacts_history', 'contacts_recent')
-          and child.relname <> p.relname || '_' || substr(parent.relname, length('contacts_') + 1)
-          -- an index an older tool left under that name keeps it (an upgraded history)
-          and to_regclass(format('core.%I', p.relname || '_' || substr(parent.relname, length('contacts_') + 1))) is null
-    loop
-        execute index_names;
-    end loop;
+    perform core.name_contacts_partition_indexes();
     comment on table core.contacts_history is 'The partition of core.contacts holding what the last full build wrote: every contact dated up to its latest one (or up to today, if a contact was dated later). Query core.contacts.';
     comment on table core.contacts_recent is 'The partition of core.contacts holding contacts dated after the last full build''s latest one, added by top-ups. Query core.contacts.';
     return boundary;
@@ -344,22 +357,37 @@ comment on function core.contacts_from_staging(bigint) is 'The core rows of the 
 
 -- A top-up build (see core.top_up_point): only contacts arrived since the previous build, loaded
 -- incrementally, so every other core table is already current. A contact re-sent with the same
--- contact_id replaces its old row; a new one is added. The indexes are kept and updated in place:
--- a month of new contacts is dated after the last full build's, so its rows and index entries go
--- to core.contacts_recent, whose indexes are small (2.6 s for a national month's 455 k rows,
--- against 5.0 s into the history's); a late contact of an earlier month goes to the history.
-create or replace function core.top_up_contacts(p_after_batch bigint)
-returns table (contacts_inserted bigint, contacts_replaced bigint)
+-- contact_id replaces its old row; a new one is added. A month of new contacts is dated after the
+-- last full build's, so its rows go to core.contacts_recent, and a late contact of an earlier
+-- month to the history.
+--
+-- Written row by row, each new row is also an entry in each of the partition's three B-trees: for
+-- a national month's 455 k rows, 4.3 s of a 4.5-5.8 s top-up, with four WAL records a row. When
+-- the recent partition holds no more rows than arrive (the first month after a full build leaves
+-- it empty, the second holds one month), it is taken out of core.contacts instead, its indexes
+-- dropped, the rows added to the bare table, and attached again: the attach builds each index by
+-- sorting once, as a full build does (docs/transform.md). A bigger recent partition (months of
+-- top-ups since a full build) keeps its indexes and takes the rows in place: rebuilding them
+-- would sort more rows than arrive. Taking the partition out needs core.contacts to itself until
+-- the build commits; a reader holding it (an aggregate, an analyst's query) is not waited for,
+-- the rows then go in in place.
+drop function if exists core.top_up_contacts(bigint);
+create function core.top_up_contacts(p_after_batch bigint)
+returns table (contacts_inserted bigint, contacts_replaced bigint, recent_rebuilt boolean)
 language plpgsql
 as $$
 declare
     replaced bigint;
     inserted bigint;
+    rebuilt boolean := false;
+    recent_from text;
+    recent_indexes text[];
+    index_drop text;
 begin
     if not exists (select from ingest.batch_files as f
                    where f.entity = 'contacts' and f.status = 'loaded' and f.batch_id > p_after_batch) then
         -- nothing loaded since: core is current (no scan of staging, no fresh statistics needed)
-        return query select 0::bigint, 0::bigint;
+        return query select 0::bigint, 0::bigint, false;
         return;
     end if;
     -- A contact in core was in staging when core was built, and an incremental load keeps every
@@ -379,16 +407,62 @@ begin
             select s.contact_id from ingest.staged_contacts(p_after_batch) as s));
         get diagnostics replaced = row_count;
     end if;
-    insert into core.contacts
-    select * from core.contacts_from_staging(p_after_batch);
-    get diagnostics inserted = row_count;
+    -- The partition's first date (a full build's latest contact + 1, or -infinity), and its rows
+    -- as its last analyze counted them (a full build's and every top-up's) against the rows the
+    -- loads since staged.
+    select substring(pg_catalog.pg_get_expr(c.relpartbound, c.oid) from '^FOR VALUES FROM \(''([^'']*)''\) TO \(MAXVALUE\)$')
+      into recent_from
+      from pg_catalog.pg_class as c
+     where c.oid = 'core.contacts_recent'::regclass;
+    if recent_from is not null
+       and (select greatest(c.reltuples, 0) from pg_catalog.pg_class as c where c.oid = 'core.contacts_recent'::regclass)
+           <= (select coalesce(sum(f.rows_loaded), 0) from ingest.batch_files as f
+               where f.entity = 'contacts' and f.status = 'loaded' and f.batch_id > p_after_batch) then
+        begin
+            lock table core.contacts in access exclusive mode nowait;
+            rebuilt := true;
+        exception when lock_not_available then
+            rebuilt := false;
+        end;
+    end if;
+    if rebuilt then
+        -- the partition's share of core.contacts' indexes (its primary key among them), which the
+        -- attach makes again; an index made on the partition alone stays
+        recent_indexes := array(
+            select case when k.conname is not null
+                        then format('alter table core.contacts_recent drop constraint %I', k.conname)
+                        else format('drop index core.%I', child.relname) end
+            from pg_catalog.pg_inherits as i
+            join pg_catalog.pg_class as child on child.oid = i.inhrelid
+            join pg_catalog.pg_index as x on x.indexrelid = child.oid
+            left join pg_catalog.pg_constraint as k on k.conindid = child.oid and k.conrelid = x.indrelid
+            where x.indrelid = 'core.contacts_recent'::regclass
+              and i.inhparent in (select y.indexrelid from pg_catalog.pg_index as y where y.indrelid = 'core.contacts'::regclass));
+        alter table core.contacts detach partition core.contacts_recent;
+        foreach index_drop in array recent_indexes loop
+            execute index_drop;
+        end loop;
+        insert into core.contacts_recent
+        select * from core.contacts_from_staging(p_after_batch);
+        get diagnostics inserted = row_count;
+        -- a late contact, dated before the partition's range, goes to the history (one scan of the
+        -- bare partition, which also checks the range before the attach; usually nothing moves)
+        execute format('with moved as (delete from core.contacts_recent as r where r.contact_date < %L returning r.*)
+                        insert into core.contacts select * from moved', recent_from);
+        execute format('alter table core.contacts attach partition core.contacts_recent for values from (%L) to (maxvalue)', recent_from);
+        perform core.name_contacts_partition_indexes();
+    else
+        insert into core.contacts
+        select * from core.contacts_from_staging(p_after_batch);
+        get diagnostics inserted = row_count;
+    end if;
     -- The date histogram must cover the new month, or plans for it assume it is empty: the plans
     -- of queries on core.contacts estimate a date range from each partition's own statistics, so
     -- the recent partition's are what must be fresh (0.2 s). The parent's, which join estimates
     -- read, and the history's stay as the full build left them: a month's rows barely move them,
     -- and refreshing them would sample the whole history again (a further 0.6 s).
     analyze core.contacts_recent;
-    return query select inserted, replaced;
+    return query select inserted, replaced, rebuilt;
 end;
 $$;
-comment on function core.top_up_contacts(bigint) is 'Brings core.contacts up to date with the contacts staged by batches after p_after_batch (loaded incrementally): re-sent contacts replace their rows, new ones are added; returns how many rows were inserted and how many earlier rows they replaced.';
+comment on function core.top_up_contacts(bigint) is 'Brings core.contacts up to date with the contacts staged by batches after p_after_batch (loaded incrementally): re-sent contacts replace their rows, new ones are added; returns how many rows were inserted, how many earlier rows they replaced, and whether core.contacts_recent was rebuilt (taken out, filled without its indexes, attached again) rather than added to in place.';
