@@ -38,6 +38,8 @@ final class TransformTopUpTests: AggregateTestCase {
         let historyRows = try count("core.contacts_history")
         XCTAssertEqual(try count("core.contacts_recent"), extract.monthRows, "a month of new contacts goes to the small partition")
         XCTAssertEqual(try recentDateStatistics(), "1", "the top-up analyses the partition its month went to")
+        XCTAssertEqual(try value("select (relpages > 0 and relallvisible = relpages)::text from pg_class where oid = 'core.contacts_recent'::regclass"), "true",
+                       "the transform vacuums after the build commits, so index-only scans of the month read no table pages")
 
         // Then a correction: an earlier contact re-sent, which replaces its row.
         try ingest(extract.correction, mode: .incremental)
